@@ -1,0 +1,150 @@
+/* storage.h - what weaver keeps: the SQLite state store (.weaver/state.db: connection state,
+ * jobs, attempts) and the raw zone writer (local directory, JSONL per stream, staged then
+ * published). The engine loop thread owns the write connection. */
+#ifndef STORAGE_H
+#define STORAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "base/msg.h"
+
+/* ================= state store ================= */
+
+struct stor_db;
+
+/* Opens (creating with mode 0600 if missing) the state database at path, enables WAL and a
+ * busy timeout, and applies pending migrations (forward-only, each in a transaction). The parent
+ * directory must exist. Caller frees with stor_db_close. */
+struct stor_db *stor_db_open(const char *path, struct wv_error *err);
+void stor_db_close(struct stor_db *db); /* NULL is a no-op */
+
+/* The schema version after migrations; the newest version this build knows. */
+int stor_db_version(struct stor_db *db);
+int stor_db_latest_version(void);
+
+/* ---- jobs and attempts ---- */
+
+#define STOR_JOB_STATUSES(X) X(RUNNING, "running") X(SUCCEEDED, "succeeded") \
+    X(FAILED, "failed") X(CANCELLED, "cancelled")
+
+enum stor_job_status {
+#define STOR_X_JS(id, text) STOR_JOB_##id,
+    STOR_JOB_STATUSES(STOR_X_JS)
+#undef STOR_X_JS
+};
+
+const char *stor_job_status_name(enum stor_job_status s);
+
+struct stor_job {
+    int64_t id;
+    char *connection;    /* owned */
+    char *kind;          /* "sync" ... owned */
+    enum stor_job_status status;
+    int64_t started_ms, ended_ms; /* ended 0 while running */
+    int64_t records, bytes;
+    int attempts;
+    int pid;             /* process that runs it */
+    char *error;         /* owned or NULL */
+};
+
+/* Records a new running job and its first attempt; returns ids. */
+int stor_job_start(struct stor_db *db, const char *connection, const char *kind, int64_t now_ms,
+                   int pid, int64_t *job_id, int64_t *attempt_id, struct wv_error *err);
+/* Updates the running totals of a job and its attempt (called at checkpoints). */
+int stor_job_progress(struct stor_db *db, int64_t job_id, int64_t attempt_id, int64_t records,
+                      int64_t bytes, struct wv_error *err);
+/* Ends a job and its attempt with a status and optional error text. */
+int stor_job_finish(struct stor_db *db, int64_t job_id, int64_t attempt_id,
+                    enum stor_job_status status, int64_t now_ms, int64_t records, int64_t bytes,
+                    const char *error, struct wv_error *err);
+/* Marks running jobs whose process is gone as failed ("abandoned: process N exited").
+ * is_alive(pid) decides; returns the number reaped in *n. */
+int stor_job_reap(struct stor_db *db, bool (*is_alive)(int pid), int64_t now_ms, int *n,
+                  struct wv_error *err);
+/* Newest first; connection NULL = all. limit <= 0 = 50. Caller frees with stor_jobs_free. */
+int stor_job_list(struct stor_db *db, const char *connection, int limit, struct stor_job **jobs,
+                  size_t *n, struct wv_error *err);
+void stor_jobs_free(struct stor_job *jobs, size_t n);
+
+/* ---- connection state ---- */
+
+/* Stores the state carried by one STATE message for a connection, in one transaction:
+ * STREAM replaces that stream's state; GLOBAL replaces the global entry and the listed streams;
+ * LEGACY replaces the legacy blob. job_id records which job committed it. */
+int stor_state_commit(struct stor_db *db, const char *connection, const struct wv_msg *state,
+                      int64_t job_id, int64_t now_ms, struct wv_error *err);
+/* The connection's state as an Airbyte input state (array of AirbyteStateMessage objects;
+ * NULL when there is none). Caller frees. */
+int stor_state_get(struct stor_db *db, const char *connection, struct wv_json **state,
+                   struct wv_error *err);
+/* Drops a stream's state (ns may be NULL), or all of the connection's state if stream is NULL. */
+int stor_state_reset(struct stor_db *db, const char *connection, const char *ns,
+                     const char *stream, struct wv_error *err);
+
+/* ================= raw zone (local directory) ================= */
+
+/* Layout under root:
+ *   [<namespace>/]<stream>/dt=YYYY-MM-DD/<run_id>-<part>.jsonl   published files
+ *   _weaver_staging/<run_id>/...                                 a run's staging (hidden from
+ *                                                                 readers by the leading '_')
+ * Each line: {"_airbyte_raw_id":"uuid","_airbyte_extracted_at":ms,"_airbyte_generation_id":n,
+ *             "_airbyte_meta":{"sync_id":n,"changes":[]},"_airbyte_data":{record}} */
+
+struct stor_raw;
+
+struct stor_raw_stream_cfg {
+    const char *ns;         /* may be NULL */
+    const char *name;
+    enum wv_dest_mode mode; /* append, overwrite, append_dedup */
+    const struct wv_path *pk;   /* primary key paths (append_dedup) */
+    size_t n_pk;
+    const struct wv_path *cursor; /* cursor path (append_dedup tie-break), may be NULL */
+};
+
+struct stor_raw_stats {
+    int64_t records;   /* records written by this run */
+    int64_t bytes;     /* bytes written by this run */
+    int64_t files;     /* files published by this run */
+};
+
+/* Opens a run's writer under root (created if missing): run_id names the files, extracted_at_ms
+ * the partition date and _airbyte_extracted_at, generation_id and sync_id go into each line.
+ * Caller frees with stor_raw_free (which discards anything unpublished). */
+struct stor_raw *stor_raw_open(const char *root, const char *run_id, int64_t extracted_at_ms,
+                               int64_t generation_id, int64_t sync_id, struct wv_error *err);
+
+/* Declares a stream before writing to it. */
+int stor_raw_add_stream(struct stor_raw *w, const struct stor_raw_stream_cfg *cfg,
+                        struct wv_error *err);
+
+/* Appends one record (the RECORD's data object) to the stream's staged part. */
+int stor_raw_write(struct stor_raw *w, const char *ns, const char *stream,
+                   const struct wv_json *data, struct wv_error *err);
+
+/* Makes everything written so far to a stream (NULL: to every stream) durable and, for append
+ * and append_dedup streams, visible: the staged part is fsynced and renamed to its final path.
+ * Overwrite streams are fsynced but stay staged until stor_raw_finish. After this returns 0 the
+ * caller may commit the state that covers these records. */
+int stor_raw_checkpoint(struct stor_raw *w, const char *ns, const char *stream,
+                        struct wv_error *err);
+
+/* Ends a successful run: checkpoints every stream; overwrite streams publish their staged files
+ * and remove the stream's older files; append_dedup streams are compacted so that each primary
+ * key appears once (latest cursor wins, then latest extraction); staging is removed. */
+int stor_raw_finish(struct stor_raw *w, struct wv_error *err);
+
+/* Per-stream and total statistics of this run (stream NULL = totals). */
+void stor_raw_stats(const struct stor_raw *w, const char *ns, const char *stream,
+                    struct stor_raw_stats *out);
+
+/* Discards unpublished data and frees the writer. NULL is a no-op. */
+void stor_raw_free(struct stor_raw *w);
+
+/* Removes staging directories left by runs that died (all of them: call it only while holding
+ * the connection's lock). */
+int stor_raw_gc(const char *root, struct wv_error *err);
+
+#endif
