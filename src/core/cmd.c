@@ -1,0 +1,287 @@
+/* cmd.c - the one command table: the CLI (`weaver sync x`), the console prompt (`:sync x`) and
+ * the remote protocol all run commands through core_cmd_run; help and the man page are
+ * generated from the same table. Runs on the caller's thread. Command bodies live in
+ * cmd_*.c files; this file holds the table, dispatch, help and man output. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "core/cmd_int.h"
+
+/* The table. Words are matched longest first; `run` NULL means the front end handles it. */
+static const struct cmd_def commands[] = {
+    {"help", "[COMMAND...]", "show the command list, or one command's help",
+     "With no argument, lists every command. With a command name (e.g. `help connection "
+     "list`), shows its usage and description.",
+     0, -1, core_cmd_help_cmd},
+    {"version", "", "print weaver's version", "Prints the version (also `weaver --version`).", 0,
+     0, core_cmd_version},
+    {"console", "", "open the operator console on the workspace",
+     "Opens the interactive console (also what `weaver` does with no command). Keys: j/k or "
+     "arrows move, Tab switches pane, r refreshes, q quits.",
+     0, 0, NULL},
+    {"init", "DIR [--demo]", "create a new workspace",
+     "Creates DIR with weaver.yaml, sources/, connections/ and flows/. With --demo, fills it with "
+     "the bundled demo workspace: a faker source and connections into a local raw zone.",
+     1, 1, core_cmd_init},
+    {"source spec", "--connector NAME", "print a connector's SPEC message",
+     "Prints the connector's specification as one Airbyte SPEC message, as a source container "
+     "does.",
+     0, 0, core_cmd_source_spec},
+    {"source check", "--connector NAME --config FILE", "check a connector config",
+     "Validates FILE (JSON) and tries the connection; prints one CONNECTION_STATUS message. A "
+     "failed check exits 0 with status FAILED; a config that cannot be read exits 1 with a TRACE "
+     "error.",
+     0, 0, core_cmd_source_check},
+    {"source discover", "--connector NAME --config FILE", "print a connector's CATALOG",
+     "Prints the streams the connector offers as one Airbyte CATALOG message.", 0, 0,
+     core_cmd_source_discover},
+    {"source read", "--connector NAME --config FILE [--catalog FILE] [--state FILE]",
+     "read records as Airbyte messages",
+     "Reads the streams of the configured catalog (every stream, full refresh, when no catalog is "
+     "given), starting from the state file if given, and prints RECORD, STATE, LOG and TRACE "
+     "messages, one per line.",
+     0, 0, core_cmd_source_read},
+    {"sync", "CONNECTION", "run one sync of a connection",
+     "Reads the connection's source and writes its destination. Each STATE checkpoint is stored "
+     "only after the data before it is durable and published, so a sync killed at any point "
+     "resumes without losing records. Shows a progress line on a terminal.",
+     1, 1, core_cmd_sync},
+    {"connection list", "", "list the workspace's connections",
+     "One line per connection: name, source, destination, streams, schedule and last job.", 0, 0,
+     core_cmd_connection_list},
+    {"connection show", "CONNECTION", "show a connection in detail",
+     "Shows the connection's source, destination, schedule and each stream's sync mode, cursor "
+     "and primary key, with its stored state and recent jobs.",
+     1, 1, core_cmd_connection_show},
+    {"jobs", "[CONNECTION] [--limit N]", "list recent jobs",
+     "Newest first: id, connection, status, start, duration, records, bytes and error.", 0, 1,
+     core_cmd_jobs},
+    {"state show", "CONNECTION", "print a connection's stored state",
+     "Prints the state weaver will pass to the source on the next sync, as Airbyte input state "
+     "JSON.",
+     1, 1, core_cmd_state_show},
+    {"state reset", "CONNECTION [STREAM] --yes", "forget a connection's state",
+     "Drops the stored state of one stream (or all streams) so the next incremental sync starts "
+     "from the beginning. Needs --yes.",
+     1, 2, core_cmd_state_reset},
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+/* Number of words in a command name. */
+static int name_words(const char *name)
+{
+    int n = 1;
+    for (const char *p = name; *p; p++)
+        n += *p == ' ';
+    return n;
+}
+
+/* Whether argv starts with the words of name. */
+static bool matches(const char *name, int argc, char **argv)
+{
+    int words = name_words(name);
+    if (argc < words)
+        return false;
+    const char *p = name;
+    for (int i = 0; i < words; i++) {
+        size_t len = strcspn(p, " ");
+        if (strlen(argv[i]) != len || strncmp(argv[i], p, len) != 0)
+            return false;
+        p += len + (p[len] == ' ');
+    }
+    return true;
+}
+
+/* Finds the longest command matching argv. */
+static const struct cmd_def *lookup(int argc, char **argv)
+{
+    const struct cmd_def *best = NULL;
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (matches(commands[i].name, argc, argv) &&
+            (!best || name_words(commands[i].name) > name_words(best->name)))
+            best = &commands[i];
+    return best;
+}
+
+/* Writes bytes to an output. */
+void core_write(const struct core_out *out, const char *data, size_t len)
+{
+    if (out && out->ops && out->ops->write)
+        out->ops->write(out->ctx, data, len);
+}
+
+/* printf to an output. */
+void core_printf(const struct core_out *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = wv_vasprintf(fmt, ap);
+    va_end(ap);
+    core_write(out, s, strlen(s));
+    free(s);
+}
+
+/* Whether argv names a command. */
+bool core_cmd_exists(int argc, char **argv) { return lookup(argc, argv) != NULL; }
+
+/* Usage line of a command. */
+static void usage_line(const struct core_out *out, const struct cmd_def *c)
+{
+    core_printf(out, "usage: weaver %s%s%s\n", c->name, c->args[0] ? " " : "", c->args);
+}
+
+/* Positional-argument count check. */
+static int check_argc(const struct cmd_def *c, int argc, char **argv, struct wv_error *err)
+{
+    int pos = 0;
+    for (int i = 0; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1] == '-') {
+            if (!core_cmd_flag_is_bool(argv[i]) && i + 1 < argc)
+                i++; /* its value */
+            continue;
+        }
+        pos++;
+    }
+    if (pos < c->min_args || (c->max_args >= 0 && pos > c->max_args))
+        return wv_error_set(err, WV_E_USAGE, 0, "usage: weaver %s%s%s", c->name,
+                            c->args[0] ? " " : "", c->args);
+    return 0;
+}
+
+/* Dispatches a command line. */
+int core_cmd_run(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err)
+{
+    if (argc < 1)
+        return wv_error_set(err, WV_E_USAGE, 0, "no command given (try `weaver help`)");
+    const struct cmd_def *c = lookup(argc, argv);
+    if (!c) {
+        const char *hint = "";
+        for (size_t i = 0; i < N_COMMANDS; i++)
+            if (strncmp(commands[i].name, argv[0], strlen(argv[0])) == 0 &&
+                commands[i].name[strlen(argv[0])] == ' ')
+                hint = " (it needs a subcommand)";
+        return wv_error_set(err, WV_E_USAGE, 0, "unknown command '%s'%s; try `weaver help`",
+                            argv[0], hint);
+    }
+    if (!c->run)
+        return wv_error_set(err, WV_E_USAGE, 0, "'%s' is not available here", c->name);
+    int words = name_words(c->name);
+    argc -= words;
+    argv += words;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            char *name = wv_strdup(c->name);
+            char *v[4] = {name, NULL};
+            int n = 1;
+            for (char *sp = strchr(name, ' '); sp; sp = strchr(sp + 1, ' ')) {
+                *sp = '\0';
+                v[n++] = sp + 1;
+            }
+            int rc = core_cmd_help(&env->out, n, v, err);
+            free(name);
+            return rc;
+        }
+    }
+    if (check_argc(c, argc, argv, err) < 0)
+        return -1;
+    return c->run(env, argc, argv, err);
+}
+
+/* Writes the long help of a command. */
+static void help_one(const struct core_out *out, const struct cmd_def *c)
+{
+    usage_line(out, c);
+    core_printf(out, "\n%s.\n\n%s\n", c->summary, c->help);
+}
+
+/* Help: list or one command. */
+int core_cmd_help(const struct core_out *out, int argc, char **argv, struct wv_error *err)
+{
+    if (argc > 0) {
+        const struct cmd_def *c = lookup(argc, argv);
+        if (!c || name_words(c->name) != argc) {
+            bool any = false;
+            for (size_t i = 0; i < N_COMMANDS; i++) {
+                if (wv_str_starts(commands[i].name, argv[0]) &&
+                    commands[i].name[strlen(argv[0])] == ' ') {
+                    if (!any)
+                        core_printf(out, "%s commands:\n", argv[0]);
+                    any = true;
+                    core_printf(out, "  weaver %s %s\n", commands[i].name, commands[i].args);
+                }
+            }
+            if (any && argc == 1)
+                return 0;
+            return wv_error_set(err, WV_E_USAGE, 0, "no such command: %s", argv[0]);
+        }
+        help_one(out, c);
+        return 0;
+    }
+    core_printf(out, "weaver %s - an operator console and engine for data pipelines\n\n"
+                     "usage: weaver [--workspace DIR] [COMMAND [ARGS...]]\n\n"
+                     "With no command, opens the console on the workspace.\n\ncommands:\n",
+                WEAVER_VERSION);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        core_printf(out, "  %-18s %s\n", commands[i].name, commands[i].summary);
+    core_printf(out, "\nglobal options:\n"
+                     "  -w, --workspace DIR  the workspace (else $WEAVER_WORKSPACE, else the "
+                     "current\n                       directory or its nearest parent with "
+                     "weaver.yaml)\n"
+                     "  --version            print the version\n\n"
+                     "`weaver help COMMAND` shows one command. Exit status: 0 ok, 1 failure, 2 "
+                     "usage error.\n");
+    return 0;
+}
+
+/* Escapes text for roff (backslashes and leading dots). */
+static void roff_text(const struct core_out *out, const char *s)
+{
+    if (*s == '.' || *s == '\'')
+        core_write(out, "\\&", 2);
+    for (; *s; s++) {
+        if (*s == '\\')
+            core_write(out, "\\e", 2);
+        else if (*s == '-')
+            core_write(out, "\\-", 2);
+        else
+            core_write(out, s, 1);
+    }
+}
+
+/* The man page, generated from the table. */
+void core_cmd_man(const struct core_out *out)
+{
+    core_printf(out, ".\\\" Generated by `weaver help --man` from the command table; do not edit.\n"
+                     ".TH WEAVER 1 \"\" \"weaver %s\" \"User Commands\"\n"
+                     ".SH NAME\nweaver \\- an operator console and engine for data pipelines\n"
+                     ".SH SYNOPSIS\n.B weaver\n[\\fB\\-\\-workspace\\fR \\fIDIR\\fR] "
+                     "[\\fICOMMAND\\fR [\\fIARGS\\fR...]]\n"
+                     ".SH DESCRIPTION\nweaver runs data-integration connections (Airbyte-protocol "
+                     "sources into a raw zone) and shows them in a terminal console. With no "
+                     "command it opens the console on the workspace.\n"
+                     ".SH OPTIONS\n.TP\n\\fB\\-w\\fR, \\fB\\-\\-workspace\\fR \\fIDIR\\fR\n"
+                     "The workspace directory. Otherwise \\fBWEAVER_WORKSPACE\\fR, otherwise the "
+                     "current directory or its nearest parent holding weaver.yaml.\n"
+                     ".TP\n\\fB\\-\\-version\\fR\nPrint the version.\n.SH COMMANDS\n",
+                WEAVER_VERSION);
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        core_printf(out, ".TP\n\\fBweaver %s\\fR", commands[i].name);
+        if (commands[i].args[0]) {
+            core_write(out, " ", 1);
+            roff_text(out, commands[i].args);
+        }
+        core_write(out, "\n", 1);
+        roff_text(out, commands[i].help);
+        core_write(out, "\n", 1);
+    }
+    core_printf(out, ".SH EXIT STATUS\n0 success, 1 failure, 2 usage error.\n"
+                     ".SH ENVIRONMENT\n.TP\n\\fBWEAVER_WORKSPACE\\fR\nThe workspace directory.\n"
+                     ".TP\n\\fBNO_COLOR\\fR\nThe console uses no colours.\n"
+                     ".SH FILES\n.TP\n\\fIweaver.yaml\\fR, \\fIsources/*.yaml\\fR, "
+                     "\\fIconnections/*.yaml\\fR\nThe workspace, kept in git.\n.TP\n"
+                     "\\fI.weaver/state.db\\fR\nState: connection cursors, jobs and attempts "
+                     "(SQLite, mode 0600).\n");
+}

@@ -1,0 +1,1003 @@
+/* raw.c - the local raw zone writer: a run's records as JSONL parts per stream, staged under
+ * _weaver_staging/<run_id>/ and published by rename (append at checkpoints, overwrite at finish),
+ * with append_dedup streams compacted to one line per primary key at finish. Line columns follow
+ * Airbyte Destinations V2 raw records (_airbyte_raw_id, _airbyte_extracted_at,
+ * _airbyte_generation_id, _airbyte_meta, _airbyte_data; docs.airbyte.com/integrations/destinations/s3
+ * "JSON Lines"). A writer belongs to the worker thread that runs the sync. */
+#include "storage/storage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/fs.h"
+#include "base/mem.h"
+
+#define RAW_STAGING "_weaver_staging"
+#define RAW_FLUSH_AT ((size_t)1 << 20)   /* a part's buffer is written out past 1 MiB */
+#define RAW_ROLL_AT ((int64_t)128 << 20) /* compaction output files roll at ~128 MiB */
+#define RAW_DAY_MS 86400000LL
+#define RAW_ID_HEAD "{\"_airbyte_raw_id\":\""
+
+/* One staged file: buffered writes, then sealed (flushed, fsynced, closed) and renamed. */
+struct raw_part {
+    int fd;           /* -1 when not open */
+    char *stage_path; /* owned; where it is written */
+    char *final_dir;  /* owned; the dt= directory it is published into */
+    char *final_path; /* owned */
+    int64_t size;     /* bytes written to the file, buffered ones included */
+    struct wv_buf buf;
+};
+
+struct raw_stream {
+    char *ns, *name; /* ns NULL when none */
+    char *rel;       /* "[ns/]name": the stream's directory under root (and under staging) */
+    char *label;     /* "ns.name" for messages */
+    enum wv_dest_mode mode;
+    struct wv_path *pk; /* owned array */
+    size_t n_pk;
+    struct wv_path cursor; /* n == 0 when none */
+    struct raw_part part;  /* the open part (fd >= 0 only once it holds a record) */
+    int next_part, next_dedup;
+    bool broken;              /* a write or publish failed: refuse further work */
+    struct raw_part *staged;  /* overwrite: sealed parts waiting for finish (paths only) */
+    size_t n_staged;
+    struct stor_raw_stats st;
+};
+
+struct stor_raw {
+    char *root, *run_id;
+    char *stage;  /* root/_weaver_staging/run_id */
+    char date[16]; /* partition date of extracted_at */
+    char *mid;    /* line text between the raw id and the data object */
+    size_t mid_len;
+    uint64_t seed_hi, seed_lo, counter;
+    struct raw_stream **streams;
+    size_t n;
+    size_t last; /* index of the stream written last (lookup shortcut) */
+    bool finished;
+};
+
+/* ---------------- small helpers ---------------- */
+
+/* Whether s can be one path component. */
+static bool valid_component(const char *s)
+{
+    return s && *s && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
+/* Writes all bytes, retrying short writes. */
+static int write_all(int fd, const char *p, size_t len, const char *path, struct wv_error *err)
+{
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return wv_error_errno(err, errno, "write %s", path);
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* mkdir -p that fsyncs the parent of every directory it creates, so a published file's
+ * directory survives a crash. */
+static int mkdirs_durable(const char *path, struct wv_error *err)
+{
+    if (wv_fs_is_dir(path))
+        return 0;
+    char *p = wv_strdup(path);
+    int rc = 0;
+    for (char *s = p + 1; rc == 0; s++) {
+        bool end = *s == '\0';
+        if (!end && *s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) == 0) {
+            char *parent = wv_path_dirname(p);
+            rc = wv_fs_fsync_dir(parent, err);
+            free(parent);
+        } else if (errno != EEXIST) {
+            rc = wv_error_errno(err, errno, "mkdir %s", p);
+        }
+        if (end)
+            break;
+        *s = '/';
+    }
+    free(p);
+    if (rc == 0 && !wv_fs_is_dir(path))
+        rc = wv_error_set(err, WV_E_IO, ENOTDIR, "%s: not a directory", path);
+    return rc;
+}
+
+/* UTC day number of a time in ms (floor division). */
+static int64_t day_of(int64_t ms)
+{
+    return ms >= 0 ? ms / RAW_DAY_MS : -((-ms + RAW_DAY_MS - 1) / RAW_DAY_MS);
+}
+
+/* "a.b" form of a field path for messages; caller frees. */
+static char *path_text(const struct wv_path *p)
+{
+    struct wv_buf b;
+    wv_buf_init(&b, 0);
+    for (size_t i = 0; i < p->n; i++) {
+        if (i)
+            wv_buf_putc(&b, '.', NULL);
+        wv_buf_puts(&b, p->parts[i], NULL);
+    }
+    return wv_buf_steal(&b, NULL);
+}
+
+/* ---------------- raw ids ---------------- */
+
+/* Fills the writer's 128-bit seed from getrandom, falling back to /dev/urandom. */
+static int raw_seed(struct stor_raw *w, struct wv_error *err)
+{
+    unsigned char b[16];
+    size_t got = 0;
+    while (got < sizeof b) {
+        ssize_t n = getrandom(b + got, sizeof b - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got < sizeof b) {
+        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return wv_error_errno(err, errno, "open /dev/urandom");
+        ssize_t n = read(fd, b, sizeof b);
+        int e = errno;
+        close(fd);
+        if (n != (ssize_t)sizeof b)
+            return wv_error_errno(err, n < 0 ? e : EIO, "read /dev/urandom");
+    }
+    memcpy(&w->seed_hi, b, 8);
+    memcpy(&w->seed_lo, b + 8, 8);
+    return 0;
+}
+
+/* A bijection on 62-bit values (xorshift-multiply rounds, each invertible mod 2^62). */
+static uint64_t mix62(uint64_t x)
+{
+    const uint64_t m = (UINT64_C(1) << 62) - 1;
+    x &= m;
+    x ^= x >> 31;
+    x = (x * UINT64_C(0xbf58476d1ce4e5b9)) & m;
+    x ^= x >> 29;
+    x = (x * UINT64_C(0x94d049bb133111eb)) & m;
+    x ^= x >> 32;
+    return x;
+}
+
+/* Writes the next UUID v4 text (36 chars) of this writer: seed mixed with a counter. The low
+ * 62 bits are a bijection of the counter, so ids of one writer never repeat. */
+static void raw_uuid(struct stor_raw *w, char out[36])
+{
+    static const char hex[] = "0123456789abcdef";
+    uint64_t c = w->counter++;
+    uint64_t hi = w->seed_hi ^ mix62(c * UINT64_C(0x9e3779b97f4a7c15) + 1);
+    uint64_t lo = w->seed_lo ^ mix62(c);
+    hi = (hi & ~UINT64_C(0xf000)) | UINT64_C(0x4000);
+    lo = (lo & ((UINT64_C(1) << 62) - 1)) | (UINT64_C(1) << 63);
+    int o = 0;
+    for (int i = 0; i < 32; i++) {
+        if (i == 8 || i == 12 || i == 16 || i == 20)
+            out[o++] = '-';
+        uint64_t v = i < 16 ? hi >> (60 - 4 * i) : lo >> (60 - 4 * (i - 16));
+        out[o++] = hex[v & 15];
+    }
+}
+
+/* ---------------- staged parts ---------------- */
+
+/* Creates the staged file <run_id>-<kind><n>.jsonl for the dt= partition `date` of rel, taking
+ * the first n (from *next) whose staged and final names are both free. */
+static int part_open(struct stor_raw *w, struct raw_part *p, const char *rel, const char *date,
+                     const char *kind, int *next, struct wv_error *err)
+{
+    char *sdir = wv_asprintf("%s/%s/dt=%s", w->stage, rel, date);
+    if (wv_fs_mkdirs(sdir, 0755, err) < 0) {
+        free(sdir);
+        return -1;
+    }
+    p->final_dir = wv_asprintf("%s/%s/dt=%s", w->root, rel, date);
+    for (;;) {
+        if (*next == INT_MAX) {
+            wv_error_set(err, WV_E_LIMIT, 0, "%s: too many parts", sdir);
+            break;
+        }
+        char *name = wv_asprintf("%s-%s%05d.jsonl", w->run_id, kind, (*next)++);
+        p->final_path = wv_path_join(p->final_dir, name);
+        p->stage_path = wv_path_join(sdir, name);
+        free(name);
+        if (!wv_fs_exists(p->final_path)) {
+            p->fd = open(p->stage_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            if (p->fd >= 0)
+                break;
+            if (errno != EEXIST) {
+                wv_error_errno(err, errno, "create %s", p->stage_path);
+                break;
+            }
+        }
+        free(p->final_path);
+        free(p->stage_path);
+        p->final_path = p->stage_path = NULL;
+    }
+    free(sdir);
+    p->size = 0;
+    return p->fd >= 0 ? 0 : -1;
+}
+
+/* Writes the buffered bytes out. */
+static int part_flush(struct raw_part *p, struct wv_error *err)
+{
+    if (p->buf.len && write_all(p->fd, p->buf.data, p->buf.len, p->stage_path, err) < 0)
+        return -1;
+    wv_buf_reset(&p->buf);
+    return 0;
+}
+
+/* Flushes, fsyncs and closes the file (closed even on error). */
+static int part_seal(struct raw_part *p, struct wv_error *err)
+{
+    int rc = part_flush(p, err);
+    if (rc == 0)
+        rc = wv_fs_fsync_fd(p->fd, p->stage_path, err);
+    if (close(p->fd) < 0 && rc == 0)
+        rc = wv_error_errno(err, errno, "close %s", p->stage_path);
+    p->fd = -1;
+    wv_buf_reset(&p->buf);
+    return rc;
+}
+
+/* Renames a sealed file to its final path and makes that durable. */
+static int part_publish(const struct raw_part *p, struct wv_error *err)
+{
+    if (mkdirs_durable(p->final_dir, err) < 0)
+        return -1;
+    if (rename(p->stage_path, p->final_path) < 0)
+        return wv_error_errno(err, errno, "rename %s -> %s", p->stage_path, p->final_path);
+    return wv_fs_fsync_dir(p->final_dir, err);
+}
+
+/* Frees a part's paths (the buffer stays for the next part). */
+static void part_clear(struct raw_part *p)
+{
+    free(p->stage_path);
+    free(p->final_dir);
+    free(p->final_path);
+    p->stage_path = p->final_dir = p->final_path = NULL;
+}
+
+/* Closes (without publishing) and frees a part entirely. */
+static void part_done(struct raw_part *p)
+{
+    if (p->fd >= 0)
+        close(p->fd);
+    p->fd = -1;
+    part_clear(p);
+    wv_buf_done(&p->buf);
+}
+
+/* Moves a sealed part's paths onto the end of a list (which grows); src keeps its buffer. */
+static void part_move(struct raw_part **list, size_t *n, struct raw_part *src)
+{
+    *list = wv_realloc(*list, (*n + 1) * sizeof **list);
+    struct raw_part *d = &(*list)[(*n)++];
+    memset(d, 0, sizeof *d);
+    d->fd = -1;
+    d->stage_path = src->stage_path;
+    d->final_dir = src->final_dir;
+    d->final_path = src->final_path;
+    src->stage_path = src->final_dir = src->final_path = NULL;
+}
+
+/* ---------------- published files of a stream ---------------- */
+
+struct raw_file {
+    char *path;       /* owned */
+    const char *base; /* file name inside path */
+    size_t dir;       /* index into raw_flist.dirs */
+    const char *map;  /* mmapped contents (compaction) or NULL */
+    size_t size;
+};
+
+struct raw_flist {
+    struct raw_file *f;
+    size_t n;
+    char **dirs; /* the stream's dt= directories (owned) */
+    size_t n_dirs;
+};
+
+/* Orders files by name, then by directory: the order in which later lines win ties. */
+static int cmp_file(const void *a, const void *b)
+{
+    const struct raw_file *x = a, *y = b;
+    int c = strcmp(x->base, y->base);
+    return c ? c : (x->dir > y->dir) - (x->dir < y->dir);
+}
+
+/* Adds the .jsonl files of one dt= directory to fl. */
+static int flist_add_dir(struct raw_flist *fl, const char *dir, struct wv_error *err)
+{
+    char **names = NULL;
+    if (wv_fs_list(dir, &names, err) < 0)
+        return -1;
+    fl->dirs = wv_realloc(fl->dirs, (fl->n_dirs + 1) * sizeof *fl->dirs);
+    fl->dirs[fl->n_dirs++] = wv_strdup(dir);
+    for (char **nm = names; *nm; nm++) {
+        struct stat st;
+        char *path = wv_path_join(dir, *nm);
+        if (!wv_str_ends(*nm, ".jsonl") || stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+            free(path);
+            continue;
+        }
+        fl->f = wv_realloc(fl->f, (fl->n + 1) * sizeof *fl->f);
+        fl->f[fl->n++] = (struct raw_file){path, path + strlen(dir) + 1, fl->n_dirs - 1, NULL, 0};
+    }
+    wv_strv_free(names);
+    return 0;
+}
+
+/* Lists the published .jsonl files of a stream (every dt= partition), sorted by cmp_file. */
+static int flist_load(const struct stor_raw *w, const struct raw_stream *s, struct raw_flist *fl,
+                      struct wv_error *err)
+{
+    memset(fl, 0, sizeof *fl);
+    char *sdir = wv_asprintf("%s/%s", w->root, s->rel);
+    char **dts = NULL;
+    int rc = wv_fs_list(sdir, &dts, err);
+    for (char **d = dts; rc == 0 && *d; d++) {
+        char *dir = wv_path_join(sdir, *d);
+        if (wv_str_starts(*d, "dt=") && wv_fs_is_dir(dir))
+            rc = flist_add_dir(fl, dir, err);
+        free(dir);
+    }
+    wv_strv_free(dts);
+    free(sdir);
+    if (fl->n)
+        qsort(fl->f, fl->n, sizeof *fl->f, cmp_file);
+    return rc;
+}
+
+/* Frees a file list (unmapping what was mapped). */
+static void flist_done(struct raw_flist *fl)
+{
+    for (size_t i = 0; i < fl->n; i++) {
+        if (fl->f[i].map)
+            munmap((void *)fl->f[i].map, fl->f[i].size);
+        free(fl->f[i].path);
+    }
+    for (size_t i = 0; i < fl->n_dirs; i++)
+        free(fl->dirs[i]);
+    free(fl->f);
+    free(fl->dirs);
+    memset(fl, 0, sizeof *fl);
+}
+
+/* Deletes the listed files, then removes dt= directories left empty; every change is fsynced. */
+static int flist_remove(const struct stor_raw *w, const struct raw_stream *s,
+                        const struct raw_flist *fl, struct wv_error *err)
+{
+    for (size_t i = 0; i < fl->n; i++)
+        if (unlink(fl->f[i].path) < 0 && errno != ENOENT)
+            return wv_error_errno(err, errno, "unlink %s", fl->f[i].path);
+    bool removed = false;
+    for (size_t i = 0; i < fl->n_dirs; i++) {
+        if (rmdir(fl->dirs[i]) == 0)
+            removed = true;
+        else if (wv_fs_fsync_dir(fl->dirs[i], err) < 0)
+            return -1;
+    }
+    if (!removed)
+        return 0;
+    char *sdir = wv_asprintf("%s/%s", w->root, s->rel);
+    int rc = wv_fs_fsync_dir(sdir, err);
+    free(sdir);
+    return rc;
+}
+
+/* ---------------- dedup compaction ----------------
+ * Memory limit: every distinct key stays in memory (its JSON text, the winner's file index,
+ * offset and length, and a copy of its cursor value), about 100 bytes plus the key and cursor
+ * per key; streams with tens of millions of keys need an external sort instead. */
+
+struct raw_ent {
+    char *key; /* owned; NULL for an empty slot */
+    size_t klen;
+    uint64_t hash;
+    uint32_t file;
+    size_t off, len;        /* the winning line inside its file */
+    int64_t ext;            /* its _airbyte_extracted_at */
+    struct wv_json *cursor; /* owned copy or NULL (absent or null cursor) */
+};
+
+/* Open addressing with linear probing; cap is a power of two, load kept under 70%. */
+struct raw_map {
+    struct raw_ent *slots;
+    size_t cap, n;
+};
+
+/* FNV-1a with a final avalanche. */
+static uint64_t key_hash(const char *k, size_t n)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)k[i]) * UINT64_C(0x100000001b3);
+    h ^= h >> 33;
+    h *= UINT64_C(0xff51afd7ed558ccd);
+    return h ^ (h >> 33);
+}
+
+/* Doubles the table and reinserts every entry. */
+static void map_grow(struct raw_map *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 1024;
+    struct raw_ent *slots = wv_calloc(cap, sizeof *slots);
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->slots[i].key)
+            continue;
+        size_t j = m->slots[i].hash & (cap - 1);
+        while (slots[j].key)
+            j = (j + 1) & (cap - 1);
+        slots[j] = m->slots[i];
+    }
+    free(m->slots);
+    m->slots = slots;
+    m->cap = cap;
+}
+
+/* Whether a candidate beats the current winner: a present cursor beats an absent one, then the
+ * greater cursor, then the greater extraction time; on a full tie the candidate (read later)
+ * wins. */
+static bool beats(const struct raw_ent *cand, const struct wv_json *cur, const struct raw_ent *e)
+{
+    if (cur && !e->cursor)
+        return true;
+    if (!cur && e->cursor)
+        return false;
+    if (cur) {
+        int c = wv_json_compare(cur, e->cursor);
+        if (c)
+            return c > 0;
+    }
+    return cand->ext >= e->ext;
+}
+
+/* Offers a line for its key: inserted if new, replaces the winner if it beats it. */
+static void map_offer(struct raw_map *m, const char *key, size_t klen, const struct raw_ent *cand,
+                      const struct wv_json *cur)
+{
+    if ((m->n + 1) * 10 > m->cap * 7)
+        map_grow(m);
+    uint64_t h = key_hash(key, klen);
+    size_t i = h & (m->cap - 1);
+    for (; m->slots[i].key; i = (i + 1) & (m->cap - 1)) {
+        struct raw_ent *e = &m->slots[i];
+        if (e->hash != h || e->klen != klen || memcmp(e->key, key, klen) != 0)
+            continue;
+        if (beats(cand, cur, e)) {
+            wv_json_free(e->cursor);
+            e->cursor = cur ? wv_json_dup(cur) : NULL;
+            e->file = cand->file;
+            e->off = cand->off;
+            e->len = cand->len;
+            e->ext = cand->ext;
+        }
+        return;
+    }
+    struct raw_ent *e = &m->slots[i];
+    *e = *cand;
+    e->key = wv_malloc(klen);
+    memcpy(e->key, key, klen);
+    e->klen = klen;
+    e->hash = h;
+    e->cursor = cur ? wv_json_dup(cur) : NULL;
+    m->n++;
+}
+
+/* Frees the map's keys and cursors. */
+static void map_done(struct raw_map *m)
+{
+    for (size_t i = 0; i < m->cap; i++) {
+        free(m->slots[i].key);
+        wv_json_free(m->slots[i].cursor);
+    }
+    free(m->slots);
+    memset(m, 0, sizeof *m);
+}
+
+/* Maps a file read-only (empty files stay unmapped). */
+static int file_map(struct raw_file *f, struct wv_error *err)
+{
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return wv_error_errno(err, errno, "open %s", f->path);
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) < 0) {
+        rc = wv_error_errno(err, errno, "stat %s", f->path);
+    } else if (st.st_size > 0) {
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) {
+            rc = wv_error_errno(err, errno, "mmap %s", f->path);
+        } else {
+            madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+            f->map = p;
+            f->size = (size_t)st.st_size;
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+/* Builds a record's key: the compact JSON of the array of its primary key values. */
+static int build_key(const struct raw_stream *s, const struct wv_json *data, struct wv_buf *key,
+                     const char *path, long lineno, struct wv_error *err)
+{
+    wv_buf_reset(key);
+    wv_buf_putc(key, '[', err);
+    for (size_t i = 0; i < s->n_pk; i++) {
+        const struct wv_json *v = wv_path_get(data, &s->pk[i]);
+        if (!v) {
+            char *t = path_text(&s->pk[i]);
+            wv_error_set(err, WV_E_PARSE, 0, "%s:%ld: record has no primary key '%s'", path,
+                         lineno, t);
+            free(t);
+            return -1;
+        }
+        if ((i && wv_buf_putc(key, ',', err) < 0) || wv_json_write(key, v, err) < 0)
+            return -1;
+    }
+    return wv_buf_putc(key, ']', err);
+}
+
+/* Parses one line of a published file and offers it to the map. */
+static int scan_line(const struct raw_stream *s, const struct raw_file *f, uint32_t idx,
+                     size_t off, size_t len, long lineno, struct raw_map *m, struct wv_buf *key,
+                     struct wv_error *err)
+{
+    struct wv_error perr = {0};
+    struct wv_json *j = wv_json_parse(f->map + off, len, "record", &perr);
+    if (!j)
+        return wv_error_set(err, WV_E_PARSE, 0, "%s:%ld: invalid JSON: %s", f->path, lineno,
+                            perr.msg);
+    int rc = -1;
+    struct raw_ent cand = {.file = idx, .off = off, .len = len};
+    const struct wv_json *data = wv_json_get(j, "_airbyte_data");
+    if (wv_json_get_i64(j, "_airbyte_extracted_at", &cand.ext) < 0)
+        wv_error_set(err, WV_E_PARSE, 0, "%s:%ld: no integer _airbyte_extracted_at", f->path,
+                     lineno);
+    else if (!wv_json_is(data, WV_JSON_OBJECT))
+        wv_error_set(err, WV_E_PARSE, 0, "%s:%ld: no _airbyte_data object", f->path, lineno);
+    else if (build_key(s, data, key, f->path, lineno, err) == 0) {
+        const struct wv_json *cur = s->cursor.n ? wv_path_get(data, &s->cursor) : NULL;
+        if (cur && cur->type == WV_JSON_NULL)
+            cur = NULL;
+        map_offer(m, key->data, key->len, &cand, cur);
+        rc = 0;
+    }
+    wv_json_free(j);
+    return rc;
+}
+
+/* Maps a published file and offers each of its lines (blank lines are skipped). */
+static int scan_file(const struct raw_stream *s, struct raw_file *f, uint32_t idx,
+                     struct raw_map *m, struct wv_buf *key, struct wv_error *err)
+{
+    if (file_map(f, err) < 0)
+        return -1;
+    long lineno = 0;
+    for (size_t off = 0; off < f->size;) {
+        const char *p = f->map + off;
+        const char *nl = memchr(p, '\n', f->size - off);
+        size_t len = nl ? (size_t)(nl - p) : f->size - off;
+        lineno++;
+        if (len && scan_line(s, f, idx, off, len, lineno, m, key, err) < 0)
+            return -1;
+        off += len + 1;
+    }
+    return 0;
+}
+
+/* Orders winners by partition day, then file, then offset (sequential reads per output). */
+static int cmp_win(const void *a, const void *b)
+{
+    const struct raw_ent *x = *(const struct raw_ent *const *)a;
+    const struct raw_ent *y = *(const struct raw_ent *const *)b;
+    int64_t dx = day_of(x->ext), dy = day_of(y->ext);
+    if (dx != dy)
+        return dx < dy ? -1 : 1;
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    return (x->off > y->off) - (x->off < y->off);
+}
+
+/* Appends one winning line (original text) to the output, opening or rolling files as needed:
+ * each line goes to the partition of its own extraction date. */
+static int out_line(struct stor_raw *w, struct raw_stream *s, struct raw_part *cur,
+                    int64_t *cur_day, struct raw_part **outs, size_t *n_outs,
+                    const struct raw_ent *e, const struct raw_file *f, struct wv_error *err)
+{
+    int64_t day = day_of(e->ext);
+    if (cur->fd >= 0 && (day != *cur_day || cur->size >= RAW_ROLL_AT)) {
+        if (part_seal(cur, err) < 0)
+            return -1;
+        part_move(outs, n_outs, cur);
+    }
+    if (cur->fd < 0) {
+        char date[16];
+        wv_time_date(e->ext, date, sizeof date);
+        if (part_open(w, cur, s->rel, date, "dedup-", &s->next_dedup, err) < 0)
+            return -1;
+        *cur_day = day;
+    }
+    if (wv_buf_append(&cur->buf, f->map + e->off, e->len, err) < 0 ||
+        wv_buf_putc(&cur->buf, '\n', err) < 0)
+        return -1;
+    cur->size += (int64_t)e->len + 1;
+    return cur->buf.len >= RAW_FLUSH_AT ? part_flush(cur, err) : 0;
+}
+
+/* Writes the winners into sealed staged files (listed in *outs). */
+static int write_winners(struct stor_raw *w, struct raw_stream *s, const struct raw_flist *fl,
+                         const struct raw_map *m, struct raw_part **outs, size_t *n_outs,
+                         struct wv_error *err)
+{
+    struct raw_ent **win = wv_malloc((m->n ? m->n : 1) * sizeof *win);
+    size_t n = 0;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].key)
+            win[n++] = &m->slots[i];
+    qsort(win, n, sizeof *win, cmp_win);
+    struct raw_part cur = {.fd = -1};
+    int64_t cur_day = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = out_line(w, s, &cur, &cur_day, outs, n_outs, win[i], &fl->f[win[i]->file], err);
+    if (rc == 0 && cur.fd >= 0) {
+        rc = part_seal(&cur, err);
+        if (rc == 0)
+            part_move(outs, n_outs, &cur);
+    }
+    part_done(&cur);
+    free(win);
+    return rc;
+}
+
+/* Compacts an append_dedup stream: reads every published file, writes one line per key into
+ * new files, publishes them, and only then deletes the files it read. A crash in between
+ * leaves duplicates (the next compaction removes them), never a lost record. */
+static int compact(struct stor_raw *w, struct raw_stream *s, struct wv_error *err)
+{
+    struct raw_flist fl;
+    struct raw_map m = {0};
+    struct raw_part *outs = NULL;
+    size_t n_outs = 0;
+    struct wv_buf key;
+    wv_buf_init(&key, 0);
+    int rc = flist_load(w, s, &fl, err);
+    if (rc == 0 && fl.n > UINT32_MAX)
+        rc = wv_error_set(err, WV_E_LIMIT, 0, "%s/%s: too many files", w->root, s->rel);
+    for (size_t i = 0; rc == 0 && i < fl.n; i++)
+        rc = scan_file(s, &fl.f[i], (uint32_t)i, &m, &key, err);
+    if (rc == 0)
+        rc = write_winners(w, s, &fl, &m, &outs, &n_outs, err);
+    for (size_t i = 0; rc == 0 && i < n_outs; i++) {
+        rc = part_publish(&outs[i], err);
+        if (rc == 0)
+            s->st.files++;
+    }
+    if (rc == 0)
+        rc = flist_remove(w, s, &fl, err);
+    for (size_t i = 0; i < n_outs; i++)
+        part_done(&outs[i]);
+    free(outs);
+    wv_buf_done(&key);
+    map_done(&m);
+    flist_done(&fl);
+    return rc;
+}
+
+/* ---------------- streams ---------------- */
+
+static bool is_overwrite(enum wv_dest_mode m)
+{
+    return m == WV_DEST_OVERWRITE || m == WV_DEST_OVERWRITE_DEDUP;
+}
+
+static bool is_dedup(enum wv_dest_mode m)
+{
+    return m == WV_DEST_APPEND_DEDUP || m == WV_DEST_OVERWRITE_DEDUP;
+}
+
+/* Finds a declared stream; ns "" is the same as NULL. */
+static struct raw_stream *stream_find(struct stor_raw *w, const char *ns, const char *name)
+{
+    if (ns && !*ns)
+        ns = NULL;
+    if (w->last < w->n && wv_str_eq(w->streams[w->last]->name, name) &&
+        wv_str_eq(w->streams[w->last]->ns, ns))
+        return w->streams[w->last];
+    for (size_t i = 0; i < w->n; i++) {
+        if (wv_str_eq(w->streams[i]->name, name) && wv_str_eq(w->streams[i]->ns, ns)) {
+            w->last = i;
+            return w->streams[i];
+        }
+    }
+    return NULL;
+}
+
+/* Frees a stream, closing (not publishing) its open part. */
+static void stream_free(struct raw_stream *s)
+{
+    part_done(&s->part);
+    for (size_t i = 0; i < s->n_staged; i++)
+        part_done(&s->staged[i]);
+    free(s->staged);
+    for (size_t i = 0; i < s->n_pk; i++)
+        wv_path_done(&s->pk[i]);
+    free(s->pk);
+    wv_path_done(&s->cursor);
+    free(s->ns);
+    free(s->name);
+    free(s->rel);
+    free(s->label);
+    free(s);
+}
+
+/* Makes a stream's open part durable; append modes publish it, overwrite keeps it staged. */
+static int stream_checkpoint(struct raw_stream *s, struct wv_error *err)
+{
+    if (s->broken)
+        return wv_error_set(err, WV_E_IO, 0, "stream %s: an earlier write failed", s->label);
+    if (s->part.fd < 0)
+        return 0;
+    if (part_seal(&s->part, err) < 0)
+        goto broken;
+    if (is_overwrite(s->mode)) {
+        part_move(&s->staged, &s->n_staged, &s->part);
+        return 0;
+    }
+    if (part_publish(&s->part, err) < 0)
+        goto broken;
+    s->st.files++;
+    part_clear(&s->part);
+    return 0;
+broken:
+    s->broken = true;
+    return wv_error_prefix(err, "stream %s", s->label);
+}
+
+/* Overwrite at finish: publishes the staged parts, then deletes the stream's older files. */
+static int overwrite_publish(struct stor_raw *w, struct raw_stream *s, struct wv_error *err)
+{
+    struct raw_flist old;
+    int rc = flist_load(w, s, &old, err);
+    for (size_t i = 0; rc == 0 && i < s->n_staged; i++) {
+        rc = part_publish(&s->staged[i], err);
+        if (rc == 0)
+            s->st.files++;
+    }
+    if (rc == 0)
+        rc = flist_remove(w, s, &old, err);
+    flist_done(&old);
+    return rc;
+}
+
+/* ---------------- public API ---------------- */
+
+/* Opens a run's writer: root and staging are created, a stale staging of this run id removed. */
+struct stor_raw *stor_raw_open(const char *root, const char *run_id, int64_t extracted_at_ms,
+                               int64_t generation_id, int64_t sync_id, struct wv_error *err)
+{
+    if (!valid_component(run_id)) {
+        wv_error_set(err, WV_E_USAGE, 0, "raw zone: invalid run id '%s'", run_id ? run_id : "");
+        return NULL;
+    }
+    struct stor_raw *w = wv_calloc(1, sizeof *w);
+    w->root = wv_strdup(root);
+    w->run_id = wv_strdup(run_id);
+    w->stage = wv_asprintf("%s/%s/%s", root, RAW_STAGING, run_id);
+    wv_time_date(extracted_at_ms, w->date, sizeof w->date);
+    w->mid = wv_asprintf("\",\"_airbyte_extracted_at\":%lld,\"_airbyte_generation_id\":%lld,"
+                         "\"_airbyte_meta\":{\"sync_id\":%lld,\"changes\":[]},\"_airbyte_data\":",
+                         (long long)extracted_at_ms, (long long)generation_id, (long long)sync_id);
+    w->mid_len = strlen(w->mid);
+    if (raw_seed(w, err) < 0 || mkdirs_durable(root, err) < 0 ||
+        wv_fs_rmtree(w->stage, err) < 0 || wv_fs_mkdirs(w->stage, 0755, err) < 0) {
+        w->finished = true; /* nothing of ours to remove */
+        stor_raw_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Declares a stream. */
+int stor_raw_add_stream(struct stor_raw *w, const struct stor_raw_stream_cfg *cfg,
+                        struct wv_error *err)
+{
+    const char *ns = cfg->ns && *cfg->ns ? cfg->ns : NULL;
+    if (!valid_component(cfg->name) || (ns && !valid_component(ns)) ||
+        wv_str_eq(ns ? ns : cfg->name, RAW_STAGING))
+        return wv_error_set(err, WV_E_CONFIG, 0, "raw zone: invalid stream name '%s%s%s'",
+                            ns ? ns : "", ns ? "." : "", cfg->name ? cfg->name : "");
+    if (w->finished)
+        return wv_error_set(err, WV_E_USAGE, 0, "raw zone: run %s already finished", w->run_id);
+    if (stream_find(w, ns, cfg->name))
+        return wv_error_set(err, WV_E_CONFLICT, 0, "raw zone: stream %s%s%s declared twice",
+                            ns ? ns : "", ns ? "." : "", cfg->name);
+    bool pk_ok = !is_dedup(cfg->mode) || cfg->n_pk > 0;
+    for (size_t i = 0; i < cfg->n_pk; i++)
+        pk_ok = pk_ok && cfg->pk[i].n > 0;
+    if (!pk_ok)
+        return wv_error_set(err, WV_E_CONFIG, 0, "raw zone: stream %s: %s needs a primary key",
+                            cfg->name, wv_dest_mode_name(cfg->mode));
+    struct raw_stream *s = wv_calloc(1, sizeof *s);
+    s->ns = wv_strdup(ns);
+    s->name = wv_strdup(cfg->name);
+    s->rel = ns ? wv_asprintf("%s/%s", ns, cfg->name) : wv_strdup(cfg->name);
+    s->label = ns ? wv_asprintf("%s.%s", ns, cfg->name) : wv_strdup(cfg->name);
+    s->mode = cfg->mode;
+    s->part.fd = -1;
+    s->n_pk = cfg->n_pk;
+    s->pk = wv_calloc(cfg->n_pk ? cfg->n_pk : 1, sizeof *s->pk);
+    for (size_t i = 0; i < cfg->n_pk; i++)
+        wv_path_copy(&s->pk[i], &cfg->pk[i]);
+    if (cfg->cursor && cfg->cursor->n)
+        wv_path_copy(&s->cursor, cfg->cursor);
+    w->streams = wv_realloc(w->streams, (w->n + 1) * sizeof *w->streams);
+    w->streams[w->n++] = s;
+    return 0;
+}
+
+/* Appends one record line to the stream's open part (opened on the first record). */
+int stor_raw_write(struct stor_raw *w, const char *ns, const char *stream,
+                   const struct wv_json *data, struct wv_error *err)
+{
+    struct raw_stream *s = stream_find(w, ns, stream);
+    if (!s)
+        return wv_error_set(err, WV_E_NOTFOUND, 0, "raw zone: stream %s%s%s not declared",
+                            ns && *ns ? ns : "", ns && *ns ? "." : "", stream);
+    if (s->broken || w->finished)
+        return wv_error_set(err, WV_E_IO, 0, "stream %s: %s", s->label,
+                            s->broken ? "an earlier write failed" : "run already finished");
+    if (!wv_json_is(data, WV_JSON_OBJECT))
+        return wv_error_set(err, WV_E_PROTOCOL, 0, "stream %s: record data is not an object",
+                            s->label);
+    if (s->part.fd < 0 && part_open(w, &s->part, s->rel, w->date, "", &s->next_part, err) < 0) {
+        part_clear(&s->part);
+        return wv_error_prefix(err, "stream %s", s->label);
+    }
+    struct wv_buf *b = &s->part.buf;
+    size_t start = b->len, head = sizeof RAW_ID_HEAD - 1;
+    if (wv_buf_reserve(b, head + 36 + w->mid_len, err) < 0)
+        return wv_error_prefix(err, "stream %s", s->label);
+    memcpy(b->data + b->len, RAW_ID_HEAD, head);
+    raw_uuid(w, b->data + b->len + head);
+    memcpy(b->data + b->len + head + 36, w->mid, w->mid_len);
+    b->len += head + 36 + w->mid_len;
+    if (wv_json_write(b, data, err) < 0 || wv_buf_append(b, "}\n", 2, err) < 0) {
+        b->len = start;
+        b->data[start] = '\0';
+        return wv_error_prefix(err, "stream %s", s->label);
+    }
+    size_t n = b->len - start;
+    s->part.size += (int64_t)n;
+    s->st.records++;
+    s->st.bytes += (int64_t)n;
+    if (b->len >= RAW_FLUSH_AT && part_flush(&s->part, err) < 0) {
+        s->broken = true;
+        return wv_error_prefix(err, "stream %s", s->label);
+    }
+    return 0;
+}
+
+/* Checkpoints one stream or (stream NULL) every stream. */
+int stor_raw_checkpoint(struct stor_raw *w, const char *ns, const char *stream,
+                        struct wv_error *err)
+{
+    if (w->finished)
+        return wv_error_set(err, WV_E_USAGE, 0, "raw zone: run %s already finished", w->run_id);
+    if (stream) {
+        struct raw_stream *s = stream_find(w, ns, stream);
+        if (!s)
+            return wv_error_set(err, WV_E_NOTFOUND, 0, "raw zone: stream %s%s%s not declared",
+                                ns && *ns ? ns : "", ns && *ns ? "." : "", stream);
+        return stream_checkpoint(s, err);
+    }
+    for (size_t i = 0; i < w->n; i++)
+        if (stream_checkpoint(w->streams[i], err) < 0)
+            return -1;
+    return 0;
+}
+
+/* Ends a successful run: checkpoint, overwrite publish, dedup compaction, staging removal.
+ * A dedup stream this run wrote nothing to is not compacted. */
+int stor_raw_finish(struct stor_raw *w, struct wv_error *err)
+{
+    if (stor_raw_checkpoint(w, NULL, NULL, err) < 0)
+        return -1;
+    for (size_t i = 0; i < w->n; i++) {
+        struct raw_stream *s = w->streams[i];
+        int rc = 0;
+        if (is_overwrite(s->mode))
+            rc = overwrite_publish(w, s, err);
+        if (rc == 0 && is_dedup(s->mode) && s->st.records > 0)
+            rc = compact(w, s, err);
+        if (rc < 0) {
+            s->broken = true;
+            return wv_error_prefix(err, "stream %s", s->label);
+        }
+    }
+    w->finished = true;
+    if (wv_fs_rmtree(w->stage, err) < 0)
+        return -1;
+    char *top = wv_asprintf("%s/%s", w->root, RAW_STAGING);
+    rmdir(top); /* only when no other run is staging */
+    free(top);
+    return 0;
+}
+
+/* Sums the statistics of one stream or of all. */
+void stor_raw_stats(const struct stor_raw *w, const char *ns, const char *stream,
+                    struct stor_raw_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!w)
+        return;
+    if (ns && !*ns)
+        ns = NULL;
+    for (size_t i = 0; i < w->n; i++) {
+        const struct raw_stream *s = w->streams[i];
+        if (stream && (!wv_str_eq(s->name, stream) || !wv_str_eq(s->ns, ns)))
+            continue;
+        out->records += s->st.records;
+        out->bytes += s->st.bytes;
+        out->files += s->st.files;
+    }
+}
+
+/* Frees the writer; an unfinished run's staging is removed (published files stay). */
+void stor_raw_free(struct stor_raw *w)
+{
+    if (!w)
+        return;
+    for (size_t i = 0; i < w->n; i++)
+        stream_free(w->streams[i]);
+    free(w->streams);
+    if (!w->finished) {
+        wv_fs_rmtree(w->stage, NULL);
+        char *top = wv_asprintf("%s/%s", w->root, RAW_STAGING);
+        rmdir(top);
+        free(top);
+    }
+    free(w->root);
+    free(w->run_id);
+    free(w->stage);
+    free(w->mid);
+    free(w);
+}
+
+/* Removes every run's staging under root. */
+int stor_raw_gc(const char *root, struct wv_error *err)
+{
+    char *p = wv_asprintf("%s/%s", root, RAW_STAGING);
+    int rc = wv_fs_rmtree(p, err);
+    free(p);
+    return rc;
+}
