@@ -69,7 +69,7 @@ int wv_buf_puts(struct wv_buf *b, const char *s, struct wv_error *err)
 /* Appends one byte. */
 int wv_buf_putc(struct wv_buf *b, char c, struct wv_error *err)
 {
-    if (b->len + 1 < b->cap) {
+    if (b->len + 1 < b->cap && (!b->max || b->len < b->max)) {
         b->data[b->len++] = c;
         b->data[b->len] = '\0';
         return 0;

@@ -15,33 +15,48 @@
 
 #include "base/mem.h"
 
-/* mkdir -p. */
-int wv_fs_mkdirs(const char *path, mode_t mode, struct wv_error *err)
+/* mkdir -p; when durable, fsyncs the parent of every directory it creates. */
+static int mkdirs(const char *path, mode_t mode, bool durable, struct wv_error *err)
 {
     char *p = wv_strdup(path);
     size_t len = strlen(p);
     while (len > 1 && p[len - 1] == '/')
         p[--len] = '\0';
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
+    int rc = 0;
+    for (char *s = len ? p + 1 : p; rc == 0 && s <= p + len; s++) {
+        if (*s != '/' && *s != '\0')
             continue;
+        char c = *s;
         *s = '\0';
-        if (mkdir(p, mode) < 0 && errno != EEXIST) {
-            wv_error_errno(err, errno, "mkdir %s", p);
-            free(p);
-            return -1;
+        if (mkdir(p, mode) == 0) {
+            if (durable) {
+                char *parent = wv_path_dirname(p);
+                rc = wv_fs_fsync_dir(parent, err);
+                free(parent);
+            }
+        } else if (errno != EEXIST) {
+            rc = wv_error_errno(err, errno, "mkdir %s", p);
         }
-        *s = '/';
-    }
-    if (mkdir(p, mode) < 0 && errno != EEXIST) {
-        wv_error_errno(err, errno, "mkdir %s", p);
-        free(p);
-        return -1;
+        *s = c;
     }
     free(p);
-    if (!wv_fs_is_dir(path))
-        return wv_error_set(err, WV_E_IO, ENOTDIR, "%s: not a directory", path);
-    return 0;
+    if (rc == 0 && !wv_fs_is_dir(path))
+        rc = wv_error_set(err, WV_E_IO, ENOTDIR, "%s: not a directory", path);
+    return rc;
+}
+
+/* mkdir -p. */
+int wv_fs_mkdirs(const char *path, mode_t mode, struct wv_error *err)
+{
+    return mkdirs(path, mode, false, err);
+}
+
+/* mkdir -p with the parent of each created directory fsynced. */
+int wv_fs_mkdirs_durable(const char *path, mode_t mode, struct wv_error *err)
+{
+    if (wv_fs_is_dir(path))
+        return 0;
+    return mkdirs(path, mode, true, err);
 }
 
 /* fsync of an fd with a named error. */
@@ -63,9 +78,8 @@ int wv_fs_fsync_dir(const char *dir, struct wv_error *err)
     return rc;
 }
 
-/* Writes all bytes to fd. */
-static int write_all(int fd, const void *data, size_t len, const char *what,
-                     struct wv_error *err)
+/* Writes all bytes to fd, retrying short and interrupted writes. */
+int wv_fs_write_all(int fd, const void *data, size_t len, const char *what, struct wv_error *err)
 {
     const char *p = data;
     while (len) {
@@ -107,7 +121,7 @@ int wv_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
         free(tmp);
         return -1;
     }
-    int rc = write_all(fd, data, len, tmp, err);
+    int rc = wv_fs_write_all(fd, data, len, tmp, err);
     if (rc == 0)
         rc = wv_fs_fsync_fd(fd, tmp, err);
     if (close(fd) < 0 && rc == 0)

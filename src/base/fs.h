@@ -12,6 +12,10 @@
 /* Creates a directory and its parents (like mkdir -p). */
 int wv_fs_mkdirs(const char *path, mode_t mode, struct wv_error *err);
 
+/* Like wv_fs_mkdirs, and fsyncs the parent of every directory it creates, so a new directory
+ * (and what is later renamed into it) survives a crash. An existing directory is left as is. */
+int wv_fs_mkdirs_durable(const char *path, mode_t mode, struct wv_error *err);
+
 /* Writes data to path atomically: PATH.tmp.PID, fsync, rename, fsync of the parent. */
 int wv_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                        struct wv_error *err);
@@ -25,6 +29,10 @@ int wv_fs_fsync_dir(const char *dir, struct wv_error *err);
 
 /* fsyncs an open fd. */
 int wv_fs_fsync_fd(int fd, const char *what, struct wv_error *err);
+
+/* Writes all len bytes of data (borrowed) to fd, retrying short and interrupted writes; what
+ * names the file in the error. */
+int wv_fs_write_all(int fd, const void *data, size_t len, const char *what, struct wv_error *err);
 
 /* Renames, then fsyncs the destination's directory (and the source's if different). */
 int wv_fs_rename_durable(const char *from, const char *to, struct wv_error *err);

@@ -558,8 +558,8 @@ static int parse_member(struct jparse *jp, struct keyhash *kh, size_t base, unsi
     skip_ws(jp);
     if (jp->p >= jp->end || *jp->p != '"')
         return jp_fail(jp, jp->p, "expected a string key");
-    char *key;
-    size_t klen;
+    char *key = NULL;
+    size_t klen = 0;
     if (parse_str(jp, 0, &key, &klen) < 0)
         return -1;
     skip_ws(jp);

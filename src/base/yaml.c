@@ -37,6 +37,8 @@ struct yload {
     struct anchor *anchors;
     size_t nanchors, canchors;
     struct wv_json *graveyard; /* replaced duplicate values and merge sources; freed at the end */
+    const char *open[WV_JSON_MAX_DEPTH]; /* anchors of the collections being loaded (or NULL) */
+    unsigned nopen;
 };
 
 static int yl_fail(struct yload *yl, yaml_mark_t m, const char *fmt, ...) WV_PRINTF(3, 4);
@@ -144,7 +146,11 @@ static struct wv_json *load_alias(struct yload *yl, const yaml_event_t *ev)
     const char *name = (const char *)ev->data.alias.anchor;
     const struct wv_json *target = anchor_find(yl, name);
     if (!target) {
-        yl_fail(yl, ev->start_mark, "undefined alias *%s", name);
+        bool inside = false;
+        for (unsigned i = 0; i < yl->nopen && !inside; i++)
+            inside = yl->open[i] && strcmp(yl->open[i], name) == 0;
+        yl_fail(yl, ev->start_mark, inside ? "alias *%s refers to a node that contains it"
+                                           : "undefined alias *%s", name);
         return NULL;
     }
     size_t room = WV_YAML_MAX_NODES - yl->nodes;
@@ -494,8 +500,8 @@ static int apply_merge(struct yload *yl, struct wv_json *obj, size_t *at, const 
 static int load_pair(struct yload *yl, struct wv_json *obj, yaml_event_t *kev, unsigned depth,
                      struct wv_json **merges, size_t *merge_pos)
 {
-    char *key;
-    bool merge;
+    char *key = NULL;
+    bool merge = false;
     int rc = key_text(yl, kev, &key, &merge);
     yaml_event_delete(kev);
     if (rc < 0)
@@ -570,13 +576,13 @@ static struct wv_json *load_node(struct yload *yl, yaml_event_t *ev, unsigned de
             yl_fail(yl, ev->start_mark, "nesting deeper than %d levels", WV_JSON_MAX_DEPTH);
             break;
         }
-        if (ev->type == YAML_SEQUENCE_START_EVENT) {
-            n = load_seq(yl, ev, depth + 1);
-            anchor = (const char *)ev->data.sequence_start.anchor;
-        } else {
-            n = load_map(yl, ev, depth + 1);
-            anchor = (const char *)ev->data.mapping_start.anchor;
-        }
+        anchor = ev->type == YAML_SEQUENCE_START_EVENT
+                     ? (const char *)ev->data.sequence_start.anchor
+                     : (const char *)ev->data.mapping_start.anchor;
+        yl->open[yl->nopen++] = anchor;
+        n = ev->type == YAML_SEQUENCE_START_EVENT ? load_seq(yl, ev, depth + 1)
+                                                  : load_map(yl, ev, depth + 1);
+        yl->nopen--;
         break;
     default:
         yl_fail(yl, ev->start_mark, "unexpected YAML event %d", (int)ev->type);

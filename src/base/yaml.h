@@ -13,7 +13,7 @@
 
 /* Limits: inputs over WV_YAML_MAX_BYTES or expanding past WV_YAML_MAX_NODES are refused. */
 #define WV_YAML_MAX_BYTES (64u * 1024 * 1024)
-#define WV_YAML_MAX_NODES 4000000u
+#define WV_YAML_MAX_NODES 1000000u
 
 /* Parses YAML text. Errors are "origin:line:col: problem" (WV_E_PARSE). An empty document is
  * a null node. Caller frees with wv_json_free. */

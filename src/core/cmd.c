@@ -14,58 +14,58 @@ static const struct cmd_def commands[] = {
     {"help", "[COMMAND...]", "show the command list, or one command's help",
      "With no argument, lists every command. With a command name (e.g. `help connection "
      "list`), shows its usage and description.",
-     0, -1, core_cmd_help_cmd},
+     0, -1, core_cmd_help_cmd, "--man"},
     {"version", "", "print weaver's version", "Prints the version (also `weaver --version`).", 0,
-     0, core_cmd_version},
+     0, core_cmd_version, ""},
     {"console", "", "open the operator console on the workspace",
      "Opens the interactive console (also what `weaver` does with no command). Keys: j/k or "
      "arrows move, Tab switches pane, r refreshes, q quits.",
-     0, 0, NULL},
+     0, 0, NULL, ""},
     {"init", "DIR [--demo]", "create a new workspace",
      "Creates DIR with weaver.yaml, sources/, connections/ and flows/. With --demo, fills it with "
      "the bundled demo workspace: a faker source and connections into a local raw zone.",
-     1, 1, core_cmd_init},
+     1, 1, core_cmd_init, "--demo"},
     {"source spec", "--connector NAME", "print a connector's SPEC message",
      "Prints the connector's specification as one Airbyte SPEC message, as a source container "
      "does.",
-     0, 0, core_cmd_source_spec},
+     0, 0, core_cmd_source_spec, "--connector"},
     {"source check", "--connector NAME --config FILE", "check a connector config",
      "Validates FILE (JSON) and tries the connection; prints one CONNECTION_STATUS message. A "
      "failed check exits 0 with status FAILED; a config that cannot be read exits 1 with a TRACE "
      "error.",
-     0, 0, core_cmd_source_check},
+     0, 0, core_cmd_source_check, "--connector --config"},
     {"source discover", "--connector NAME --config FILE", "print a connector's CATALOG",
      "Prints the streams the connector offers as one Airbyte CATALOG message.", 0, 0,
-     core_cmd_source_discover},
+     core_cmd_source_discover, "--connector --config"},
     {"source read", "--connector NAME --config FILE [--catalog FILE] [--state FILE]",
      "read records as Airbyte messages",
      "Reads the streams of the configured catalog (every stream, full refresh, when no catalog is "
      "given), starting from the state file if given, and prints RECORD, STATE, LOG and TRACE "
      "messages, one per line.",
-     0, 0, core_cmd_source_read},
+     0, 0, core_cmd_source_read, "--connector --config --catalog --state"},
     {"sync", "CONNECTION", "run one sync of a connection",
      "Reads the connection's source and writes its destination. Each STATE checkpoint is stored "
      "only after the data before it is durable and published, so a sync killed at any point "
      "resumes without losing records. Shows a progress line on a terminal.",
-     1, 1, core_cmd_sync},
+     1, 1, core_cmd_sync, ""},
     {"connection list", "", "list the workspace's connections",
      "One line per connection: name, source, destination, streams, schedule and last job.", 0, 0,
-     core_cmd_connection_list},
+     core_cmd_connection_list, ""},
     {"connection show", "CONNECTION", "show a connection in detail",
      "Shows the connection's source, destination, schedule and each stream's sync mode, cursor "
      "and primary key, with its stored state and recent jobs.",
-     1, 1, core_cmd_connection_show},
+     1, 1, core_cmd_connection_show, ""},
     {"jobs", "[CONNECTION] [--limit N]", "list recent jobs",
      "Newest first: id, connection, status, start, duration, records, bytes and error.", 0, 1,
-     core_cmd_jobs},
+     core_cmd_jobs, "--limit"},
     {"state show", "CONNECTION", "print a connection's stored state",
      "Prints the state weaver will pass to the source on the next sync, as Airbyte input state "
      "JSON.",
-     1, 1, core_cmd_state_show},
+     1, 1, core_cmd_state_show, ""},
     {"state reset", "CONNECTION [STREAM] --yes", "forget a connection's state",
      "Drops the stored state of one stream (or all streams) so the next incremental sync starts "
      "from the beginning. Needs --yes.",
-     1, 2, core_cmd_state_reset},
+     1, 2, core_cmd_state_reset, "--yes"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -133,11 +133,25 @@ static void usage_line(const struct core_out *out, const struct cmd_def *c)
     core_printf(out, "usage: weaver %s%s%s\n", c->name, c->args[0] ? " " : "", c->args);
 }
 
-/* Positional-argument count check. */
+/* Whether a command accepts a flag. */
+static bool flag_allowed(const struct cmd_def *c, const char *flag)
+{
+    size_t n = strlen(flag);
+    for (const char *p = strstr(c->flags, flag); p; p = strstr(p + 1, flag))
+        if ((p == c->flags || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+/* Checks flags and the positional-argument count. */
 static int check_argc(const struct cmd_def *c, int argc, char **argv, struct wv_error *err)
 {
     int pos = 0;
     for (int i = 0; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1] == '-' && !flag_allowed(c, argv[i]))
+            return wv_error_set(err, WV_E_USAGE, 0, "weaver %s: unknown option '%s'%s%s%s", c->name,
+                                argv[i], c->flags[0] ? " (accepts: " : "", c->flags,
+                                c->flags[0] ? ")" : "");
         if (argv[i][0] == '-' && argv[i][1] == '-') {
             if (!core_cmd_flag_is_bool(argv[i]) && i + 1 < argc)
                 i++; /* its value */
@@ -203,19 +217,25 @@ int core_cmd_help(const struct core_out *out, int argc, char **argv, struct wv_e
     if (argc > 0) {
         const struct cmd_def *c = lookup(argc, argv);
         if (!c || name_words(c->name) != argc) {
-            bool any = false;
-            for (size_t i = 0; i < N_COMMANDS; i++) {
-                if (wv_str_starts(commands[i].name, argv[0]) &&
-                    commands[i].name[strlen(argv[0])] == ' ') {
-                    if (!any)
-                        core_printf(out, "%s commands:\n", argv[0]);
-                    any = true;
-                    core_printf(out, "  weaver %s %s\n", commands[i].name, commands[i].args);
-                }
+            size_t glen = strlen(argv[0]);
+            bool group = false;
+            for (size_t i = 0; argc == 1 && i < N_COMMANDS; i++)
+                group = group || (strncmp(commands[i].name, argv[0], glen) == 0 &&
+                                  commands[i].name[glen] == ' ');
+            if (!group) {
+                char words[256] = "";
+                size_t o = 0;
+                for (int i = 0; i < argc && o < sizeof words; i++)
+                    o += (size_t)snprintf(words + o, sizeof words - o, "%s%s", i ? " " : "",
+                                          argv[i]);
+                return wv_error_set(err, WV_E_USAGE, 0, "no such command: %s", words);
             }
-            if (any && argc == 1)
-                return 0;
-            return wv_error_set(err, WV_E_USAGE, 0, "no such command: %s", argv[0]);
+            core_printf(out, "%s commands:\n", argv[0]);
+            for (size_t i = 0; i < N_COMMANDS; i++)
+                if (strncmp(commands[i].name, argv[0], glen) == 0 && commands[i].name[glen] == ' ')
+                    core_printf(out, "  weaver %s%s%s\n", commands[i].name,
+                                commands[i].args[0] ? " " : "", commands[i].args);
+            return 0;
         }
         help_one(out, c);
         return 0;

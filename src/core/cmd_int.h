@@ -14,6 +14,7 @@ struct cmd_def {
     const char *help;    /* a paragraph */
     int min_args, max_args; /* positional arguments after the name (-1: no limit) */
     cmd_fn run;          /* NULL: handled by the front end (console) */
+    const char *flags;   /* the --flags it accepts, space-separated ("" for none) */
 };
 
 /* Flags that take no value. */

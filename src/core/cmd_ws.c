@@ -74,7 +74,7 @@ const char *core_cmd_fmt_bytes(int64_t bytes, char *buf, size_t size)
     static const char *const units[] = {"B", "KB", "MB", "GB", "TB"};
     double v = (double)bytes;
     int u = 0;
-    while (v >= 1000 && u < 4) {
+    while (u < 4 && (u ? v >= 999.95 : v >= 1000)) {
         v /= 1000;
         u++;
     }
@@ -89,7 +89,8 @@ const char *core_cmd_fmt_bytes(int64_t bytes, char *buf, size_t size)
 const char *core_cmd_fmt_count(int64_t n, char *buf, size_t size)
 {
     char raw[32];
-    int len = snprintf(raw, sizeof raw, "%lld", (long long)(n < 0 ? -n : n));
+    uint64_t mag = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
+    int len = snprintf(raw, sizeof raw, "%llu", (unsigned long long)mag);
     size_t o = 0;
     if (n < 0 && o + 1 < size)
         buf[o++] = '-';

@@ -16,10 +16,12 @@
 static int tmpl_error(struct wv_error *err, const char *origin, const struct wv_json *node,
                       const char *fmt, const char *arg)
 {
-    char where[PATH_MAX + 32], msg[512];
-    snprintf(msg, sizeof msg, fmt, arg);
-    return wv_error_set(err, WV_E_CONFIG, 0, "%s: %s",
-                        core_where(origin, node, where, sizeof where), msg);
+    char where[PATH_MAX + 32];
+    char *msg = wv_asprintf(fmt, arg);
+    wv_error_set(err, WV_E_CONFIG, 0, "%s: %s", core_where(origin, node, where, sizeof where),
+                 msg);
+    free(msg);
+    return -1;
 }
 
 /* Trims spaces in place on a [b, e) range. */

@@ -260,12 +260,16 @@ static int load_source(const char *path, struct core_source *s, struct wv_error 
         get_string(doc, "connector", path, true, &s->connector, err) < 0)
         goto out;
     if (!s->name)
-        s->name = wv_path_stem(path, ".yaml");
+        s->name = wv_path_stem(path, wv_str_ends(path, ".yml") ? ".yml" : ".yaml");
     if (!core_name_ok(s->name)) {
         node_error(err, path, doc, "file name is not a valid source name");
         goto out;
     }
     struct wv_json *cfg = wv_json_take(doc, "config");
+    if (cfg && cfg->type == WV_JSON_NULL) { /* `config:` with nothing under it */
+        wv_json_free(cfg);
+        cfg = NULL;
+    }
     if (cfg && cfg->type != WV_JSON_OBJECT) {
         node_error(err, path, cfg, "'config' must be a mapping");
         wv_json_free(cfg);
@@ -401,7 +405,7 @@ static int load_connection(const char *path, struct core_connection *c, struct w
         goto out;
     }
     if (!c->name)
-        c->name = wv_path_stem(path, ".yaml");
+        c->name = wv_path_stem(path, wv_str_ends(path, ".yml") ? ".yml" : ".yaml");
     if (!core_name_ok(c->name)) {
         node_error(err, path, doc, "file name is not a valid connection name");
         goto out;

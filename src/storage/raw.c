@@ -1,10 +1,10 @@
 /* raw.c - the local raw zone writer: a run's records as JSONL parts per stream, staged under
- * _weaver_staging/<run_id>/ and published by rename (append at checkpoints, overwrite at finish),
- * with append_dedup streams compacted to one line per primary key at finish. Line columns follow
- * Airbyte Destinations V2 raw records (_airbyte_raw_id, _airbyte_extracted_at,
- * _airbyte_generation_id, _airbyte_meta, _airbyte_data; docs.airbyte.com/integrations/destinations/s3
- * "JSON Lines"). A writer belongs to the worker thread that runs the sync. */
-#include "storage/storage.h"
+ * _weaver_staging/<run_id>/ and published by rename (append at checkpoints, overwrite at finish;
+ * append_dedup compaction at finish is in raw_dedup.c). Line columns follow Airbyte Destinations
+ * V2 raw records (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_generation_id, _airbyte_meta,
+ * _airbyte_data; docs.airbyte.com/integrations/destinations/s3 "JSON Lines"). A writer belongs to
+ * the worker thread that runs the sync. */
+#include "storage/raw_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,49 +23,7 @@
 #include "base/mem.h"
 
 #define RAW_STAGING "_weaver_staging"
-#define RAW_FLUSH_AT ((size_t)1 << 20)   /* a part's buffer is written out past 1 MiB */
-#define RAW_ROLL_AT ((int64_t)128 << 20) /* compaction output files roll at ~128 MiB */
-#define RAW_DAY_MS 86400000LL
 #define RAW_ID_HEAD "{\"_airbyte_raw_id\":\""
-
-/* One staged file: buffered writes, then sealed (flushed, fsynced, closed) and renamed. */
-struct raw_part {
-    int fd;           /* -1 when not open */
-    char *stage_path; /* owned; where it is written */
-    char *final_dir;  /* owned; the dt= directory it is published into */
-    char *final_path; /* owned */
-    int64_t size;     /* bytes written to the file, buffered ones included */
-    struct wv_buf buf;
-};
-
-struct raw_stream {
-    char *ns, *name; /* ns NULL when none */
-    char *rel;       /* "[ns/]name": the stream's directory under root (and under staging) */
-    char *label;     /* "ns.name" for messages */
-    enum wv_dest_mode mode;
-    struct wv_path *pk; /* owned array */
-    size_t n_pk;
-    struct wv_path cursor; /* n == 0 when none */
-    struct raw_part part;  /* the open part (fd >= 0 only once it holds a record) */
-    int next_part, next_dedup;
-    bool broken;              /* a write or publish failed: refuse further work */
-    struct raw_part *staged;  /* overwrite: sealed parts waiting for finish (paths only) */
-    size_t n_staged;
-    struct stor_raw_stats st;
-};
-
-struct stor_raw {
-    char *root, *run_id;
-    char *stage;  /* root/_weaver_staging/run_id */
-    char date[16]; /* partition date of extracted_at */
-    char *mid;    /* line text between the raw id and the data object */
-    size_t mid_len;
-    uint64_t seed_hi, seed_lo, counter;
-    struct raw_stream **streams;
-    size_t n;
-    size_t last; /* index of the stream written last (lookup shortcut) */
-    bool finished;
-};
 
 /* ---------------- small helpers ---------------- */
 
@@ -73,71 +31,6 @@ struct stor_raw {
 static bool valid_component(const char *s)
 {
     return s && *s && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
-}
-
-/* Writes all bytes, retrying short writes. */
-static int write_all(int fd, const char *p, size_t len, const char *path, struct wv_error *err)
-{
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return wv_error_errno(err, errno, "write %s", path);
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* mkdir -p that fsyncs the parent of every directory it creates, so a published file's
- * directory survives a crash. */
-static int mkdirs_durable(const char *path, struct wv_error *err)
-{
-    if (wv_fs_is_dir(path))
-        return 0;
-    char *p = wv_strdup(path);
-    int rc = 0;
-    for (char *s = p + 1; rc == 0; s++) {
-        bool end = *s == '\0';
-        if (!end && *s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0755) == 0) {
-            char *parent = wv_path_dirname(p);
-            rc = wv_fs_fsync_dir(parent, err);
-            free(parent);
-        } else if (errno != EEXIST) {
-            rc = wv_error_errno(err, errno, "mkdir %s", p);
-        }
-        if (end)
-            break;
-        *s = '/';
-    }
-    free(p);
-    if (rc == 0 && !wv_fs_is_dir(path))
-        rc = wv_error_set(err, WV_E_IO, ENOTDIR, "%s: not a directory", path);
-    return rc;
-}
-
-/* UTC day number of a time in ms (floor division). */
-static int64_t day_of(int64_t ms)
-{
-    return ms >= 0 ? ms / RAW_DAY_MS : -((-ms + RAW_DAY_MS - 1) / RAW_DAY_MS);
-}
-
-/* "a.b" form of a field path for messages; caller frees. */
-static char *path_text(const struct wv_path *p)
-{
-    struct wv_buf b;
-    wv_buf_init(&b, 0);
-    for (size_t i = 0; i < p->n; i++) {
-        if (i)
-            wv_buf_putc(&b, '.', NULL);
-        wv_buf_puts(&b, p->parts[i], NULL);
-    }
-    return wv_buf_steal(&b, NULL);
 }
 
 /* ---------------- raw ids ---------------- */
@@ -206,8 +99,8 @@ static void raw_uuid(struct stor_raw *w, char out[36])
 
 /* Creates the staged file <run_id>-<kind><n>.jsonl for the dt= partition `date` of rel, taking
  * the first n (from *next) whose staged and final names are both free. */
-static int part_open(struct stor_raw *w, struct raw_part *p, const char *rel, const char *date,
-                     const char *kind, int *next, struct wv_error *err)
+int stor_raw_int_part_open(struct stor_raw *w, struct raw_part *p, const char *rel,
+                           const char *date, const char *kind, int *next, struct wv_error *err)
 {
     char *sdir = wv_asprintf("%s/%s/dt=%s", w->stage, rel, date);
     if (wv_fs_mkdirs(sdir, 0755, err) < 0) {
@@ -243,18 +136,18 @@ static int part_open(struct stor_raw *w, struct raw_part *p, const char *rel, co
 }
 
 /* Writes the buffered bytes out. */
-static int part_flush(struct raw_part *p, struct wv_error *err)
+int stor_raw_int_part_flush(struct raw_part *p, struct wv_error *err)
 {
-    if (p->buf.len && write_all(p->fd, p->buf.data, p->buf.len, p->stage_path, err) < 0)
+    if (p->buf.len && wv_fs_write_all(p->fd, p->buf.data, p->buf.len, p->stage_path, err) < 0)
         return -1;
     wv_buf_reset(&p->buf);
     return 0;
 }
 
 /* Flushes, fsyncs and closes the file (closed even on error). */
-static int part_seal(struct raw_part *p, struct wv_error *err)
+int stor_raw_int_part_seal(struct raw_part *p, struct wv_error *err)
 {
-    int rc = part_flush(p, err);
+    int rc = stor_raw_int_part_flush(p, err);
     if (rc == 0)
         rc = wv_fs_fsync_fd(p->fd, p->stage_path, err);
     if (close(p->fd) < 0 && rc == 0)
@@ -265,9 +158,9 @@ static int part_seal(struct raw_part *p, struct wv_error *err)
 }
 
 /* Renames a sealed file to its final path and makes that durable. */
-static int part_publish(const struct raw_part *p, struct wv_error *err)
+int stor_raw_int_part_publish(const struct raw_part *p, struct wv_error *err)
 {
-    if (mkdirs_durable(p->final_dir, err) < 0)
+    if (wv_fs_mkdirs_durable(p->final_dir, 0755, err) < 0)
         return -1;
     if (rename(p->stage_path, p->final_path) < 0)
         return wv_error_errno(err, errno, "rename %s -> %s", p->stage_path, p->final_path);
@@ -284,7 +177,7 @@ static void part_clear(struct raw_part *p)
 }
 
 /* Closes (without publishing) and frees a part entirely. */
-static void part_done(struct raw_part *p)
+void stor_raw_int_part_done(struct raw_part *p)
 {
     if (p->fd >= 0)
         close(p->fd);
@@ -294,7 +187,7 @@ static void part_done(struct raw_part *p)
 }
 
 /* Moves a sealed part's paths onto the end of a list (which grows); src keeps its buffer. */
-static void part_move(struct raw_part **list, size_t *n, struct raw_part *src)
+void stor_raw_int_part_move(struct raw_part **list, size_t *n, struct raw_part *src)
 {
     *list = wv_realloc(*list, (*n + 1) * sizeof **list);
     struct raw_part *d = &(*list)[(*n)++];
@@ -307,21 +200,6 @@ static void part_move(struct raw_part **list, size_t *n, struct raw_part *src)
 }
 
 /* ---------------- published files of a stream ---------------- */
-
-struct raw_file {
-    char *path;       /* owned */
-    const char *base; /* file name inside path */
-    size_t dir;       /* index into raw_flist.dirs */
-    const char *map;  /* mmapped contents (compaction) or NULL */
-    size_t size;
-};
-
-struct raw_flist {
-    struct raw_file *f;
-    size_t n;
-    char **dirs; /* the stream's dt= directories (owned) */
-    size_t n_dirs;
-};
 
 /* Orders files by name, then by directory: the order in which later lines win ties. */
 static int cmp_file(const void *a, const void *b)
@@ -354,8 +232,8 @@ static int flist_add_dir(struct raw_flist *fl, const char *dir, struct wv_error 
 }
 
 /* Lists the published .jsonl files of a stream (every dt= partition), sorted by cmp_file. */
-static int flist_load(const struct stor_raw *w, const struct raw_stream *s, struct raw_flist *fl,
-                      struct wv_error *err)
+int stor_raw_int_flist_load(const struct stor_raw *w, const struct raw_stream *s,
+                            struct raw_flist *fl, struct wv_error *err)
 {
     memset(fl, 0, sizeof *fl);
     char *sdir = wv_asprintf("%s/%s", w->root, s->rel);
@@ -375,7 +253,7 @@ static int flist_load(const struct stor_raw *w, const struct raw_stream *s, stru
 }
 
 /* Frees a file list (unmapping what was mapped). */
-static void flist_done(struct raw_flist *fl)
+void stor_raw_int_flist_done(struct raw_flist *fl)
 {
     for (size_t i = 0; i < fl->n; i++) {
         if (fl->f[i].map)
@@ -390,8 +268,8 @@ static void flist_done(struct raw_flist *fl)
 }
 
 /* Deletes the listed files, then removes dt= directories left empty; every change is fsynced. */
-static int flist_remove(const struct stor_raw *w, const struct raw_stream *s,
-                        const struct raw_flist *fl, struct wv_error *err)
+int stor_raw_int_flist_remove(const struct stor_raw *w, const struct raw_stream *s,
+                              const struct raw_flist *fl, struct wv_error *err)
 {
     for (size_t i = 0; i < fl->n; i++)
         if (unlink(fl->f[i].path) < 0 && errno != ENOENT)
@@ -411,315 +289,15 @@ static int flist_remove(const struct stor_raw *w, const struct raw_stream *s,
     return rc;
 }
 
-/* ---------------- dedup compaction ----------------
- * Memory limit: every distinct key stays in memory (its JSON text, the winner's file index,
- * offset and length, and a copy of its cursor value), about 100 bytes plus the key and cursor
- * per key; streams with tens of millions of keys need an external sort instead. */
-
-struct raw_ent {
-    char *key; /* owned; NULL for an empty slot */
-    size_t klen;
-    uint64_t hash;
-    uint32_t file;
-    size_t off, len;        /* the winning line inside its file */
-    int64_t ext;            /* its _airbyte_extracted_at */
-    struct wv_json *cursor; /* owned copy or NULL (absent or null cursor) */
-};
-
-/* Open addressing with linear probing; cap is a power of two, load kept under 70%. */
-struct raw_map {
-    struct raw_ent *slots;
-    size_t cap, n;
-};
-
-/* FNV-1a with a final avalanche. */
-static uint64_t key_hash(const char *k, size_t n)
-{
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)k[i]) * UINT64_C(0x100000001b3);
-    h ^= h >> 33;
-    h *= UINT64_C(0xff51afd7ed558ccd);
-    return h ^ (h >> 33);
-}
-
-/* Doubles the table and reinserts every entry. */
-static void map_grow(struct raw_map *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 1024;
-    struct raw_ent *slots = wv_calloc(cap, sizeof *slots);
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slots[i].key)
-            continue;
-        size_t j = m->slots[i].hash & (cap - 1);
-        while (slots[j].key)
-            j = (j + 1) & (cap - 1);
-        slots[j] = m->slots[i];
-    }
-    free(m->slots);
-    m->slots = slots;
-    m->cap = cap;
-}
-
-/* Whether a candidate beats the current winner: a present cursor beats an absent one, then the
- * greater cursor, then the greater extraction time; on a full tie the candidate (read later)
- * wins. */
-static bool beats(const struct raw_ent *cand, const struct wv_json *cur, const struct raw_ent *e)
-{
-    if (cur && !e->cursor)
-        return true;
-    if (!cur && e->cursor)
-        return false;
-    if (cur) {
-        int c = wv_json_compare(cur, e->cursor);
-        if (c)
-            return c > 0;
-    }
-    return cand->ext >= e->ext;
-}
-
-/* Offers a line for its key: inserted if new, replaces the winner if it beats it. */
-static void map_offer(struct raw_map *m, const char *key, size_t klen, const struct raw_ent *cand,
-                      const struct wv_json *cur)
-{
-    if ((m->n + 1) * 10 > m->cap * 7)
-        map_grow(m);
-    uint64_t h = key_hash(key, klen);
-    size_t i = h & (m->cap - 1);
-    for (; m->slots[i].key; i = (i + 1) & (m->cap - 1)) {
-        struct raw_ent *e = &m->slots[i];
-        if (e->hash != h || e->klen != klen || memcmp(e->key, key, klen) != 0)
-            continue;
-        if (beats(cand, cur, e)) {
-            wv_json_free(e->cursor);
-            e->cursor = cur ? wv_json_dup(cur) : NULL;
-            e->file = cand->file;
-            e->off = cand->off;
-            e->len = cand->len;
-            e->ext = cand->ext;
-        }
-        return;
-    }
-    struct raw_ent *e = &m->slots[i];
-    *e = *cand;
-    e->key = wv_malloc(klen);
-    memcpy(e->key, key, klen);
-    e->klen = klen;
-    e->hash = h;
-    e->cursor = cur ? wv_json_dup(cur) : NULL;
-    m->n++;
-}
-
-/* Frees the map's keys and cursors. */
-static void map_done(struct raw_map *m)
-{
-    for (size_t i = 0; i < m->cap; i++) {
-        free(m->slots[i].key);
-        wv_json_free(m->slots[i].cursor);
-    }
-    free(m->slots);
-    memset(m, 0, sizeof *m);
-}
-
-/* Maps a file read-only (empty files stay unmapped). */
-static int file_map(struct raw_file *f, struct wv_error *err)
-{
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return wv_error_errno(err, errno, "open %s", f->path);
-    struct stat st;
-    int rc = 0;
-    if (fstat(fd, &st) < 0) {
-        rc = wv_error_errno(err, errno, "stat %s", f->path);
-    } else if (st.st_size > 0) {
-        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED) {
-            rc = wv_error_errno(err, errno, "mmap %s", f->path);
-        } else {
-            madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
-            f->map = p;
-            f->size = (size_t)st.st_size;
-        }
-    }
-    close(fd);
-    return rc;
-}
-
-/* Builds a record's key: the compact JSON of the array of its primary key values. */
-static int build_key(const struct raw_stream *s, const struct wv_json *data, struct wv_buf *key,
-                     const char *path, long lineno, struct wv_error *err)
-{
-    wv_buf_reset(key);
-    wv_buf_putc(key, '[', err);
-    for (size_t i = 0; i < s->n_pk; i++) {
-        const struct wv_json *v = wv_path_get(data, &s->pk[i]);
-        if (!v) {
-            char *t = path_text(&s->pk[i]);
-            wv_error_set(err, WV_E_PARSE, 0, "%s:%ld: record has no primary key '%s'", path,
-                         lineno, t);
-            free(t);
-            return -1;
-        }
-        if ((i && wv_buf_putc(key, ',', err) < 0) || wv_json_write(key, v, err) < 0)
-            return -1;
-    }
-    return wv_buf_putc(key, ']', err);
-}
-
-/* Parses one line of a published file and offers it to the map. */
-static int scan_line(const struct raw_stream *s, const struct raw_file *f, uint32_t idx,
-                     size_t off, size_t len, long lineno, struct raw_map *m, struct wv_buf *key,
-                     struct wv_error *err)
-{
-    struct wv_error perr = {0};
-    struct wv_json *j = wv_json_parse(f->map + off, len, "record", &perr);
-    if (!j)
-        return wv_error_set(err, WV_E_PARSE, 0, "%s:%ld: invalid JSON: %s", f->path, lineno,
-                            perr.msg);
-    int rc = -1;
-    struct raw_ent cand = {.file = idx, .off = off, .len = len};
-    const struct wv_json *data = wv_json_get(j, "_airbyte_data");
-    if (wv_json_get_i64(j, "_airbyte_extracted_at", &cand.ext) < 0)
-        wv_error_set(err, WV_E_PARSE, 0, "%s:%ld: no integer _airbyte_extracted_at", f->path,
-                     lineno);
-    else if (!wv_json_is(data, WV_JSON_OBJECT))
-        wv_error_set(err, WV_E_PARSE, 0, "%s:%ld: no _airbyte_data object", f->path, lineno);
-    else if (build_key(s, data, key, f->path, lineno, err) == 0) {
-        const struct wv_json *cur = s->cursor.n ? wv_path_get(data, &s->cursor) : NULL;
-        if (cur && cur->type == WV_JSON_NULL)
-            cur = NULL;
-        map_offer(m, key->data, key->len, &cand, cur);
-        rc = 0;
-    }
-    wv_json_free(j);
-    return rc;
-}
-
-/* Maps a published file and offers each of its lines (blank lines are skipped). */
-static int scan_file(const struct raw_stream *s, struct raw_file *f, uint32_t idx,
-                     struct raw_map *m, struct wv_buf *key, struct wv_error *err)
-{
-    if (file_map(f, err) < 0)
-        return -1;
-    long lineno = 0;
-    for (size_t off = 0; off < f->size;) {
-        const char *p = f->map + off;
-        const char *nl = memchr(p, '\n', f->size - off);
-        size_t len = nl ? (size_t)(nl - p) : f->size - off;
-        lineno++;
-        if (len && scan_line(s, f, idx, off, len, lineno, m, key, err) < 0)
-            return -1;
-        off += len + 1;
-    }
-    return 0;
-}
-
-/* Orders winners by partition day, then file, then offset (sequential reads per output). */
-static int cmp_win(const void *a, const void *b)
-{
-    const struct raw_ent *x = *(const struct raw_ent *const *)a;
-    const struct raw_ent *y = *(const struct raw_ent *const *)b;
-    int64_t dx = day_of(x->ext), dy = day_of(y->ext);
-    if (dx != dy)
-        return dx < dy ? -1 : 1;
-    if (x->file != y->file)
-        return x->file < y->file ? -1 : 1;
-    return (x->off > y->off) - (x->off < y->off);
-}
-
-/* Appends one winning line (original text) to the output, opening or rolling files as needed:
- * each line goes to the partition of its own extraction date. */
-static int out_line(struct stor_raw *w, struct raw_stream *s, struct raw_part *cur,
-                    int64_t *cur_day, struct raw_part **outs, size_t *n_outs,
-                    const struct raw_ent *e, const struct raw_file *f, struct wv_error *err)
-{
-    int64_t day = day_of(e->ext);
-    if (cur->fd >= 0 && (day != *cur_day || cur->size >= RAW_ROLL_AT)) {
-        if (part_seal(cur, err) < 0)
-            return -1;
-        part_move(outs, n_outs, cur);
-    }
-    if (cur->fd < 0) {
-        char date[16];
-        wv_time_date(e->ext, date, sizeof date);
-        if (part_open(w, cur, s->rel, date, "dedup-", &s->next_dedup, err) < 0)
-            return -1;
-        *cur_day = day;
-    }
-    if (wv_buf_append(&cur->buf, f->map + e->off, e->len, err) < 0 ||
-        wv_buf_putc(&cur->buf, '\n', err) < 0)
-        return -1;
-    cur->size += (int64_t)e->len + 1;
-    return cur->buf.len >= RAW_FLUSH_AT ? part_flush(cur, err) : 0;
-}
-
-/* Writes the winners into sealed staged files (listed in *outs). */
-static int write_winners(struct stor_raw *w, struct raw_stream *s, const struct raw_flist *fl,
-                         const struct raw_map *m, struct raw_part **outs, size_t *n_outs,
-                         struct wv_error *err)
-{
-    struct raw_ent **win = wv_malloc((m->n ? m->n : 1) * sizeof *win);
-    size_t n = 0;
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->slots[i].key)
-            win[n++] = &m->slots[i];
-    qsort(win, n, sizeof *win, cmp_win);
-    struct raw_part cur = {.fd = -1};
-    int64_t cur_day = 0;
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = out_line(w, s, &cur, &cur_day, outs, n_outs, win[i], &fl->f[win[i]->file], err);
-    if (rc == 0 && cur.fd >= 0) {
-        rc = part_seal(&cur, err);
-        if (rc == 0)
-            part_move(outs, n_outs, &cur);
-    }
-    part_done(&cur);
-    free(win);
-    return rc;
-}
-
-/* Compacts an append_dedup stream: reads every published file, writes one line per key into
- * new files, publishes them, and only then deletes the files it read. A crash in between
- * leaves duplicates (the next compaction removes them), never a lost record. */
-static int compact(struct stor_raw *w, struct raw_stream *s, struct wv_error *err)
-{
-    struct raw_flist fl;
-    struct raw_map m = {0};
-    struct raw_part *outs = NULL;
-    size_t n_outs = 0;
-    struct wv_buf key;
-    wv_buf_init(&key, 0);
-    int rc = flist_load(w, s, &fl, err);
-    if (rc == 0 && fl.n > UINT32_MAX)
-        rc = wv_error_set(err, WV_E_LIMIT, 0, "%s/%s: too many files", w->root, s->rel);
-    for (size_t i = 0; rc == 0 && i < fl.n; i++)
-        rc = scan_file(s, &fl.f[i], (uint32_t)i, &m, &key, err);
-    if (rc == 0)
-        rc = write_winners(w, s, &fl, &m, &outs, &n_outs, err);
-    for (size_t i = 0; rc == 0 && i < n_outs; i++) {
-        rc = part_publish(&outs[i], err);
-        if (rc == 0)
-            s->st.files++;
-    }
-    if (rc == 0)
-        rc = flist_remove(w, s, &fl, err);
-    for (size_t i = 0; i < n_outs; i++)
-        part_done(&outs[i]);
-    free(outs);
-    wv_buf_done(&key);
-    map_done(&m);
-    flist_done(&fl);
-    return rc;
-}
-
 /* ---------------- streams ---------------- */
 
+/* Whether a destination mode replaces the stream's files at finish. */
 static bool is_overwrite(enum wv_dest_mode m)
 {
     return m == WV_DEST_OVERWRITE || m == WV_DEST_OVERWRITE_DEDUP;
 }
 
+/* Whether a destination mode keeps one record per primary key. */
 static bool is_dedup(enum wv_dest_mode m)
 {
     return m == WV_DEST_APPEND_DEDUP || m == WV_DEST_OVERWRITE_DEDUP;
@@ -745,9 +323,9 @@ static struct raw_stream *stream_find(struct stor_raw *w, const char *ns, const 
 /* Frees a stream, closing (not publishing) its open part. */
 static void stream_free(struct raw_stream *s)
 {
-    part_done(&s->part);
+    stor_raw_int_part_done(&s->part);
     for (size_t i = 0; i < s->n_staged; i++)
-        part_done(&s->staged[i]);
+        stor_raw_int_part_done(&s->staged[i]);
     free(s->staged);
     for (size_t i = 0; i < s->n_pk; i++)
         wv_path_done(&s->pk[i]);
@@ -767,13 +345,13 @@ static int stream_checkpoint(struct raw_stream *s, struct wv_error *err)
         return wv_error_set(err, WV_E_IO, 0, "stream %s: an earlier write failed", s->label);
     if (s->part.fd < 0)
         return 0;
-    if (part_seal(&s->part, err) < 0)
+    if (stor_raw_int_part_seal(&s->part, err) < 0)
         goto broken;
     if (is_overwrite(s->mode)) {
-        part_move(&s->staged, &s->n_staged, &s->part);
+        stor_raw_int_part_move(&s->staged, &s->n_staged, &s->part);
         return 0;
     }
-    if (part_publish(&s->part, err) < 0)
+    if (stor_raw_int_part_publish(&s->part, err) < 0)
         goto broken;
     s->st.files++;
     part_clear(&s->part);
@@ -787,15 +365,15 @@ broken:
 static int overwrite_publish(struct stor_raw *w, struct raw_stream *s, struct wv_error *err)
 {
     struct raw_flist old;
-    int rc = flist_load(w, s, &old, err);
+    int rc = stor_raw_int_flist_load(w, s, &old, err);
     for (size_t i = 0; rc == 0 && i < s->n_staged; i++) {
-        rc = part_publish(&s->staged[i], err);
+        rc = stor_raw_int_part_publish(&s->staged[i], err);
         if (rc == 0)
             s->st.files++;
     }
     if (rc == 0)
-        rc = flist_remove(w, s, &old, err);
-    flist_done(&old);
+        rc = stor_raw_int_flist_remove(w, s, &old, err);
+    stor_raw_int_flist_done(&old);
     return rc;
 }
 
@@ -818,7 +396,7 @@ struct stor_raw *stor_raw_open(const char *root, const char *run_id, int64_t ext
                          "\"_airbyte_meta\":{\"sync_id\":%lld,\"changes\":[]},\"_airbyte_data\":",
                          (long long)extracted_at_ms, (long long)generation_id, (long long)sync_id);
     w->mid_len = strlen(w->mid);
-    if (raw_seed(w, err) < 0 || mkdirs_durable(root, err) < 0 ||
+    if (raw_seed(w, err) < 0 || wv_fs_mkdirs_durable(root, 0755, err) < 0 ||
         wv_fs_rmtree(w->stage, err) < 0 || wv_fs_mkdirs(w->stage, 0755, err) < 0) {
         w->finished = true; /* nothing of ours to remove */
         stor_raw_free(w);
@@ -879,7 +457,8 @@ int stor_raw_write(struct stor_raw *w, const char *ns, const char *stream,
     if (!wv_json_is(data, WV_JSON_OBJECT))
         return wv_error_set(err, WV_E_PROTOCOL, 0, "stream %s: record data is not an object",
                             s->label);
-    if (s->part.fd < 0 && part_open(w, &s->part, s->rel, w->date, "", &s->next_part, err) < 0) {
+    if (s->part.fd < 0 &&
+        stor_raw_int_part_open(w, &s->part, s->rel, w->date, "", &s->next_part, err) < 0) {
         part_clear(&s->part);
         return wv_error_prefix(err, "stream %s", s->label);
     }
@@ -900,7 +479,7 @@ int stor_raw_write(struct stor_raw *w, const char *ns, const char *stream,
     s->part.size += (int64_t)n;
     s->st.records++;
     s->st.bytes += (int64_t)n;
-    if (b->len >= RAW_FLUSH_AT && part_flush(&s->part, err) < 0) {
+    if (b->len >= RAW_FLUSH_AT && stor_raw_int_part_flush(&s->part, err) < 0) {
         s->broken = true;
         return wv_error_prefix(err, "stream %s", s->label);
     }
@@ -938,7 +517,7 @@ int stor_raw_finish(struct stor_raw *w, struct wv_error *err)
         if (is_overwrite(s->mode))
             rc = overwrite_publish(w, s, err);
         if (rc == 0 && is_dedup(s->mode) && s->st.records > 0)
-            rc = compact(w, s, err);
+            rc = stor_raw_int_compact(w, s, err);
         if (rc < 0) {
             s->broken = true;
             return wv_error_prefix(err, "stream %s", s->label);
