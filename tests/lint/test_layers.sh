@@ -52,6 +52,7 @@ for mod in "${!prefix[@]}"; do
   lib="$build/src/$mod/libwv_$mod.a"
   [ -f "$lib" ] || { bad "missing $lib (build first)"; continue; }
   while read -r sym; do
+    [[ "$sym" == __* ]] && continue # compiler-made (__odr_asan.*, sanitizer hooks)
     [[ "$sym" == ${prefix[$mod]}* ]] || bad "libwv_$mod.a exports '$sym' without the ${prefix[$mod]} prefix"
   done < <(nm -g --defined-only "$lib" 2>/dev/null | awk 'NF==3 && $2 ~ /[TDBRC]/ {print $3}')
 done
