@@ -25,7 +25,9 @@ struct wv_json {
     enum wv_json_type type;
     bool b;               /* BOOL */
     char *s;              /* STRING: UTF-8 text, NUL-terminated (may contain NUL: use slen);
-                             NUMBER: canonical JSON number text */
+                             NUMBER: canonical JSON number text. Often allocated together with
+                             the node: never free() or realloc() it; to change it, assign a new
+                             heap string (wv_json_free tells the two apart) */
     size_t slen;          /* length of s */
     char **keys;          /* OBJECT: key i of items[i] (owned) */
     struct wv_json **items; /* ARRAY/OBJECT children (owned) */
@@ -42,7 +44,7 @@ struct wv_json {
 struct wv_json *wv_json_parse(const char *text, size_t len, const char *origin,
                               struct wv_error *err);
 
-/* Reads and parses a file (at most max_bytes, WV_E_LIMIT beyond). Caller frees. */
+/* Reads and parses a file (at most max_bytes, WV_E_LIMIT beyond; 0 = no limit). Caller frees. */
 struct wv_json *wv_json_parse_file(const char *path, size_t max_bytes, struct wv_error *err);
 
 void wv_json_free(struct wv_json *j); /* NULL is a no-op */

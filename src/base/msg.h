@@ -76,8 +76,8 @@ void wv_msg_done(struct wv_msg *msg);
 /* Appends the wire form (compact JSON + '\n'). */
 int wv_msg_write(struct wv_buf *out, const struct wv_msg *msg, struct wv_error *err);
 
-/* Constructors: each returns 0 and fills msg (caller calls wv_msg_done). Takes ownership of
- * every struct wv_json * argument. */
+/* Constructors: each fills msg (caller calls wv_msg_done). Takes ownership of every
+ * struct wv_json * argument. For CONTROL, msg->data is the new connector config. */
 void wv_msg_record(struct wv_msg *msg, const char *ns, const char *stream, struct wv_json *data,
                    int64_t emitted_at);
 void wv_msg_state_stream(struct wv_msg *msg, const char *ns, const char *stream,

@@ -60,7 +60,7 @@ int stor_job_progress(struct stor_db *db, int64_t job_id, int64_t attempt_id, in
 int stor_job_finish(struct stor_db *db, int64_t job_id, int64_t attempt_id,
                     enum stor_job_status status, int64_t now_ms, int64_t records, int64_t bytes,
                     const char *error, struct wv_error *err);
-/* Marks running jobs whose process is gone as failed ("abandoned: process N exited").
+/* Marks running jobs whose process is gone as failed ("abandoned: process N is gone").
  * is_alive(pid) decides; returns the number reaped in *n. */
 int stor_job_reap(struct stor_db *db, bool (*is_alive)(int pid), int64_t now_ms, int *n,
                   struct wv_error *err);
@@ -72,15 +72,19 @@ void stor_jobs_free(struct stor_job *jobs, size_t n);
 /* ---- connection state ---- */
 
 /* Stores the state carried by one STATE message for a connection, in one transaction:
- * STREAM replaces that stream's state; GLOBAL replaces the global entry and the listed streams;
- * LEGACY replaces the legacy blob. job_id records which job committed it. */
+ * STREAM replaces that stream's state; GLOBAL is kept as one row; LEGACY replaces the legacy
+ * blob. The newest kind wins: committing one kind deletes stored rows of the other kinds, so
+ * the input state handed back to a source is never a mix. sourceStats/destinationStats are
+ * stripped (per-checkpoint counts, not position). job_id records which job committed it. */
 int stor_state_commit(struct stor_db *db, const char *connection, const struct wv_msg *state,
                       int64_t job_id, int64_t now_ms, struct wv_error *err);
 /* The connection's state as an Airbyte input state (array of AirbyteStateMessage objects;
  * NULL when there is none). Caller frees. */
 int stor_state_get(struct stor_db *db, const char *connection, struct wv_json **state,
                    struct wv_error *err);
-/* Drops a stream's state (ns may be NULL), or all of the connection's state if stream is NULL. */
+/* Drops a stream's state (ns may be NULL), or all of the connection's state if stream is NULL.
+ * Under GLOBAL state a stream reset removes that stream's entry from stream_states; an opaque
+ * LEGACY blob can only be reset as a whole. */
 int stor_state_reset(struct stor_db *db, const char *connection, const char *ns,
                      const char *stream, struct wv_error *err);
 
