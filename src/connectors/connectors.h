@@ -75,6 +75,11 @@ int conn_source_read(struct conn_source *src, const struct wv_json *config,
                      const struct conn_read_env *env, const struct conn_sink *sink,
                      struct wv_error *err);
 
+/* Validates a declarative manifest file: 0 when weaver can run it; -1 with err set to the first
+ * problem with its file:line:col (WV_E_CONFIG), or to the component that needs Python
+ * (WV_E_NOTFOUND). */
+int conn_manifest_validate(const char *path, struct wv_error *err);
+
 /* Names of the builtin connectors, NULL-terminated (static). */
 const char *const *conn_builtin_names(void);
 
