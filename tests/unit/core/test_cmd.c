@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "base/fs.h"
 #include "base/mem.h"
 #include "core/cmd_int.h"
@@ -38,10 +40,9 @@ struct fixture {
 /* A temporary directory and an environment whose outputs go to two buffers. */
 static int setup(void **state)
 {
-    const char *tmp = getenv("TMPDIR");
     struct fixture *f = wv_calloc(1, sizeof *f);
-    f->dir = wv_asprintf("%s/wv-test-cmd-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(f->dir))
+    f->dir = wv_test_tmpdir("cmd");
+    if (!f->dir)
         return -1;
     wv_buf_init(&f->out, 0);
     wv_buf_init(&f->diag, 0);

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "base/fs.h"
 #include "base/mem.h"
 #include "base/yaml.h"
@@ -25,10 +27,9 @@ struct fixture {
 /* Creates a temporary directory for secret files and sets the test variables. */
 static int setup(void **state)
 {
-    const char *tmp = getenv("TMPDIR");
     struct fixture *f = wv_calloc(1, sizeof *f);
-    f->dir = wv_asprintf("%s/wv-test-config-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(f->dir))
+    f->dir = wv_test_tmpdir("config");
+    if (!f->dir)
         return -1;
     setenv("WV_TC_USER", "ann", 1);
     setenv("WV_TC_PASS", "p@ss word", 1);

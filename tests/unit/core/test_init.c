@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "base/fs.h"
 #include "base/mem.h"
 #include "core/core.h"
@@ -35,10 +37,9 @@ struct fixture {
 /* Creates a temporary parent directory for one test. */
 static int setup(void **state)
 {
-    const char *tmp = getenv("TMPDIR");
     struct fixture *f = wv_calloc(1, sizeof *f);
-    f->dir = wv_asprintf("%s/wv-test-init-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(f->dir))
+    f->dir = wv_test_tmpdir("init");
+    if (!f->dir)
         return -1;
     *state = f;
     return 0;

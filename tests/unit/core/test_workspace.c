@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "base/fs.h"
 #include "base/mem.h"
 #include "core/core.h"
@@ -29,10 +31,9 @@ struct fixture {
 /* Creates a fresh temporary directory for one test. */
 static int setup(void **state)
 {
-    const char *tmp = getenv("TMPDIR");
     struct fixture *f = wv_calloc(1, sizeof *f);
-    f->dir = wv_asprintf("%s/wv-test-ws-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(f->dir))
+    f->dir = wv_test_tmpdir("ws");
+    if (!f->dir)
         return -1;
     f->root = wv_path_real(f->dir, NULL);
     if (!f->root)

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "unit/testutil.h"
 #include <sqlite3.h>
 
 #include "base/fs.h"
@@ -27,10 +29,9 @@ struct fixture {
 /* Creates a fresh temporary directory for one test. */
 static int setup(void **state)
 {
-    const char *tmp = getenv("TMPDIR");
     struct fixture *f = wv_calloc(1, sizeof *f);
-    f->dir = wv_asprintf("%s/wv-test-db-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(f->dir))
+    f->dir = wv_test_tmpdir("db");
+    if (!f->dir)
         return -1;
     f->path = wv_asprintf("%s/state.db", f->dir);
     *state = f;

@@ -17,6 +17,8 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/fs.h"
@@ -51,9 +53,8 @@ struct lines {
 /* Creates a fresh temporary directory for one test. */
 static int setup(void **state)
 {
-    const char *tmp = getenv("TMPDIR");
-    char *dir = wv_asprintf("%s/wv-test-raw-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir))
+    char *dir = wv_test_tmpdir("raw");
+    if (!dir)
         return -1;
     *state = dir;
     return 0;
