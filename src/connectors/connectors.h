@@ -6,6 +6,7 @@
 #define CONNECTORS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/clock.h"
@@ -63,6 +64,25 @@ struct conn_source {
  * Unknown names: WV_E_NOTFOUND with the list of known builtins. Caller frees. */
 struct conn_source *conn_source_open(const char *connector, const char *base_dir,
                                      struct wv_error *err);
+
+/* A URL prefix rewrite (--http-rewrite FROM=TO), e.g. "https://api.example.com" ->
+ * "http://127.0.0.1:8080". Strings borrowed. */
+struct conn_url_rewrite {
+    const char *from;
+    const char *to;
+};
+
+/* Options of conn_source_open_opts (all borrowed; copied by the source). */
+struct conn_open_opts {
+    const struct conn_url_rewrite *rewrites; /* first matching prefix wins */
+    size_t n_rewrites;
+};
+
+/* conn_source_open with options (opts may be NULL). "manifest:PATH" opens a declarative
+ * manifest (PATH relative to base_dir unless absolute). Caller frees. */
+struct conn_source *conn_source_open_opts(const char *connector, const char *base_dir,
+                                          const struct conn_open_opts *opts,
+                                          struct wv_error *err);
 void conn_source_free(struct conn_source *src);
 
 int conn_source_spec(struct conn_source *src, struct wv_json **spec, struct wv_error *err);

@@ -6,6 +6,7 @@
 
 #include "base/mem.h"
 #include "connectors/connectors.h"
+#include "connectors/decl_int.h"
 
 /* Builtin connectors: name and constructor. */
 static const struct conn_builtin {
@@ -26,15 +27,41 @@ const char *const *conn_builtin_names(void) { return conn_builtin_list; }
 struct conn_source *conn_source_open(const char *connector, const char *base_dir,
                                      struct wv_error *err)
 {
-    (void)base_dir; /* used by manifest connectors, later */
+    return conn_source_open_opts(connector, base_dir, NULL, err);
+}
+
+/* Opens "manifest:PATH" (PATH relative to base_dir unless absolute). */
+static struct conn_source *conn_manifest_open(const char *connector, const char *base_dir,
+                                              const struct conn_open_opts *opts,
+                                              struct wv_error *err)
+{
+    const char *path = connector + strlen("manifest:");
+    if (!*path) {
+        wv_error_set(err, WV_E_USAGE, 0, "manifest: needs a path (manifest:PATH)");
+        return NULL;
+    }
+    char *full = path[0] != '/' && base_dir && *base_dir ? wv_asprintf("%s/%s", base_dir, path)
+                                                         : wv_strdup(path);
+    struct conn_source *src = conn_decl_open(full, opts, err);
+    free(full);
+    if (src) {
+        free(src->name);
+        src->name = wv_strdup(connector);
+    }
+    return src;
+}
+
+/* Opens a source by connector name, with options. */
+struct conn_source *conn_source_open_opts(const char *connector, const char *base_dir,
+                                          const struct conn_open_opts *opts,
+                                          struct wv_error *err)
+{
     if (!connector || !*connector) {
         wv_error_set(err, WV_E_USAGE, 0, "no connector name given");
         return NULL;
     }
-    if (wv_str_starts(connector, "manifest:")) {
-        wv_error_set(err, WV_E_NOTFOUND, 0, "manifest connectors are not supported yet");
-        return NULL;
-    }
+    if (wv_str_starts(connector, "manifest:"))
+        return conn_manifest_open(connector, base_dir, opts, err);
     for (size_t i = 0; i < CONN_N_BUILTINS; i++) {
         if (strcmp(conn_builtins[i].name, connector) == 0) {
             struct conn_source *src = conn_builtins[i].open();

@@ -25,24 +25,34 @@ static const struct cmd_def commands[] = {
      "Creates DIR with weaver.yaml, sources/, connections/ and flows/. With --demo, fills it with "
      "the bundled demo workspace: a faker source and connections into a local raw zone.",
      1, 1, core_cmd_init, "--demo"},
-    {"source spec", "--connector NAME", "print a connector's SPEC message",
+    {"source spec", "--connector NAME|--manifest PATH [--http-rewrite FROM=TO]...",
+     "print a connector's SPEC message",
      "Prints the connector's specification as one Airbyte SPEC message, as a source container "
-     "does.",
-     0, 0, core_cmd_source_spec, "--connector"},
-    {"source check", "--connector NAME --config FILE", "check a connector config",
+     "does. --manifest PATH runs a declarative (Airbyte low-code) manifest instead of a named "
+     "connector; --http-rewrite FROM=TO (repeatable) maps URL prefixes, e.g. "
+     "https://api.example.com=http://127.0.0.1:8080, for testing against fixture servers.",
+     0, 0, core_cmd_source_spec, "--connector --manifest --http-rewrite"},
+    {"source check",
+     "--connector NAME|--manifest PATH --config FILE [--http-rewrite FROM=TO]...",
+     "check a connector config",
      "Validates FILE (JSON) and tries the connection; prints one CONNECTION_STATUS message. A "
      "failed check exits 0 with status FAILED; a config that cannot be read exits 1 with a TRACE "
      "error.",
-     0, 0, core_cmd_source_check, "--connector --config"},
-    {"source discover", "--connector NAME --config FILE", "print a connector's CATALOG",
+     0, 0, core_cmd_source_check, "--connector --manifest --config --http-rewrite"},
+    {"source discover",
+     "--connector NAME|--manifest PATH --config FILE [--http-rewrite FROM=TO]...",
+     "print a connector's CATALOG",
      "Prints the streams the connector offers as one Airbyte CATALOG message.", 0, 0,
-     core_cmd_source_discover, "--connector --config"},
-    {"source read", "--connector NAME --config FILE [--catalog FILE] [--state FILE]",
+     core_cmd_source_discover, "--connector --manifest --config --http-rewrite"},
+    {"source read",
+     "--connector NAME|--manifest PATH --config FILE [--catalog FILE] [--state FILE] "
+     "[--http-rewrite FROM=TO]...",
      "read records as Airbyte messages",
      "Reads the streams of the configured catalog (every stream, full refresh, when no catalog is "
      "given), starting from the state file if given, and prints RECORD, STATE, LOG and TRACE "
      "messages, one per line.",
-     0, 0, core_cmd_source_read, "--connector --config --catalog --state"},
+     0, 0, core_cmd_source_read,
+     "--connector --manifest --config --catalog --state --http-rewrite"},
     {"sync", "CONNECTION", "run one sync of a connection",
      "Reads the connection's source and writes its destination. Each STATE checkpoint is stored "
      "only after the data before it is durable and published, so a sync killed at any point "
@@ -66,6 +76,13 @@ static const struct cmd_def commands[] = {
      "Drops the stored state of one stream (or all streams) so the next incremental sync starts "
      "from the beginning. Needs --yes.",
      1, 2, core_cmd_state_reset, "--yes"},
+    {"manifest validate", "PATH...", "check declarative manifests against weaver's components",
+     "Loads each Airbyte low-code manifest (resolving $ref, $parameters and default types) and "
+     "checks every component and field against the ones weaver runs natively. Prints `PATH: ok` "
+     "or the first problem with its file:line:col (an unknown field or type, a missing required "
+     "field, or a Custom component that needs Python), then `N of M manifests fully supported`. "
+     "Exits 1 unless all are.",
+     1, -1, core_cmd_manifest_validate, ""},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -300,6 +317,9 @@ void core_cmd_man(const struct core_out *out)
     core_printf(out, ".SH EXIT STATUS\n0 success, 1 failure, 2 usage error.\n"
                      ".SH ENVIRONMENT\n.TP\n\\fBWEAVER_WORKSPACE\\fR\nThe workspace directory.\n"
                      ".TP\n\\fBNO_COLOR\\fR\nThe console uses no colours.\n"
+                     ".TP\n\\fBWEAVER_HTTP_REWRITE\\fR\nFROM=TO[,FROM=TO...]: URL prefixes that "
+                     "declarative connectors rewrite during `weaver sync` (for fixture servers), "
+                     "like the source commands' \\-\\-http\\-rewrite.\n"
                      ".SH FILES\n.TP\n\\fIweaver.yaml\\fR, \\fIsources/*.yaml\\fR, "
                      "\\fIconnections/*.yaml\\fR\nThe workspace, kept in git.\n.TP\n"
                      "\\fI.weaver/state.db\\fR\nState: connection cursors, jobs and attempts "

@@ -36,18 +36,52 @@ static int trace_error(const struct core_cmd_env *env, struct wv_error *err)
     return -1;
 }
 
-/* Opens --connector and reads --config (when needed). */
+#define MAX_REWRITES 32
+
+/* Collects the repeatable --http-rewrite FROM=TO options (strings point into argv). */
+static int collect_rewrites(int argc, char **argv, struct conn_url_rewrite *rw, char *tmp,
+                            size_t tmpsize, size_t *n, struct wv_error *err)
+{
+    size_t used = 0;
+    *n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--http-rewrite") != 0)
+            continue;
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *eq = v ? strchr(v, '=') : NULL;
+        if (!eq || eq == v || !eq[1])
+            return wv_error_set(err, WV_E_USAGE, 0, "--http-rewrite needs FROM=TO");
+        size_t flen = (size_t)(eq - v);
+        if (*n >= MAX_REWRITES || used + flen + 1 > tmpsize)
+            return wv_error_set(err, WV_E_USAGE, 0, "too many --http-rewrite options");
+        memcpy(tmp + used, v, flen);
+        tmp[used + flen] = 0;
+        rw[*n].from = tmp + used;
+        rw[*n].to = eq + 1;
+        used += flen + 1;
+        (*n)++;
+    }
+    return 0;
+}
+
+/* Opens --connector (or --manifest) and reads --config (when needed). */
 static struct conn_source *open_connector(const struct core_cmd_env *env, int argc, char **argv,
                                           bool need_config, struct wv_json **config,
                                           struct wv_error *err)
 {
-    const char *name = NULL, *cfg = NULL;
+    const char *name = NULL, *cfg = NULL, *manifest = NULL;
     (void)env;
     if (core_cmd_opt(argc, argv, "--connector", &name, err) < 0 ||
+        core_cmd_opt(argc, argv, "--manifest", &manifest, err) < 0 ||
         core_cmd_opt(argc, argv, "--config", &cfg, err) < 0)
         return NULL;
-    if (!name) {
-        wv_error_set(err, WV_E_USAGE, 0, "--connector NAME is required (e.g. builtin:faker)");
+    if (!name && !manifest) {
+        wv_error_set(err, WV_E_USAGE, 0,
+                     "--connector NAME or --manifest PATH is required (e.g. builtin:faker)");
+        return NULL;
+    }
+    if (name && manifest) {
+        wv_error_set(err, WV_E_USAGE, 0, "give either --connector or --manifest, not both");
         return NULL;
     }
     if (need_config && !cfg) {
@@ -64,7 +98,18 @@ static struct conn_source *open_connector(const struct core_cmd_env *env, int ar
             return NULL;
         }
     }
-    return conn_source_open(name, ".", err);
+    struct conn_url_rewrite rw[MAX_REWRITES];
+    char tmp[8192];
+    size_t n = 0;
+    if (collect_rewrites(argc, argv, rw, tmp, sizeof tmp, &n, err) < 0)
+        return NULL;
+    struct conn_open_opts opts = {rw, n};
+    if (!manifest)
+        return conn_source_open_opts(name, ".", &opts, err);
+    char *conn = wv_asprintf("manifest:%s", manifest);
+    struct conn_source *src = conn_source_open_opts(conn, ".", &opts, err);
+    free(conn);
+    return src;
 }
 
 /* source spec */

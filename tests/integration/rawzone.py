@@ -10,6 +10,8 @@ Hive-style readers do) with Python's json module and the state store with Python
   rawzone.py covers ROOT STREAM LAST_ID   -> fails unless ids 1..LAST_ID are all present
   rawzone.py maxcursor ROOT STREAM FIELD  -> max value of _airbyte_data[FIELD]
   rawzone.py lines-ok ROOT                -> validates every line's shape
+  rawzone.py covered DB CONN ROOT STREAM... -> each stream's committed state id, after checking
+                                            that ids 1..id are all published (state first)
   rawzone.py sql DB QUERY                 -> rows, '|' separated
   rawzone.py state-id DB CONNECTION STREAM -> the committed stream_state.id (or 0)
 """
@@ -85,6 +87,26 @@ def main(argv):
                             sys.exit(f"{f}: _airbyte_data is not an object")
                         n += 1
         print(n)
+    elif cmd == "covered":
+        db, conn, root, streams = argv[2], argv[3], argv[4], argv[5:]
+        states = {}
+        if os.path.exists(db):
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+            for st in streams:  # read every state before any file: files are published first
+                row = con.execute("select state_json from connection_state where connection=? "
+                                  "and stream=?", (conn, st)).fetchone()
+                states[st] = json.loads(row[0])["stream"]["stream_state"].get("id", 0) if row else 0
+            con.close()
+        out = []
+        for st in streams:
+            last = states.get(st, 0)
+            ids = {r["_airbyte_data"]["id"] for r in records(root, st)} if last else set()
+            missing = [i for i in range(1, last + 1) if i not in ids]
+            if missing:
+                sys.exit(f"{st}: state at id {last} is ahead of the published data "
+                         f"({len(missing)} missing, first {missing[:5]})")
+            out.append(str(last))
+        print(" ".join(out))
     elif cmd == "sql":
         con = sqlite3.connect(f"file:{argv[2]}?mode=ro", uri=True, timeout=10)
         for row in con.execute(argv[3]):

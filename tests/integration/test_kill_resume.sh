@@ -10,7 +10,7 @@ mkdir -p "$ws/sources" "$ws/connections"
 printf 'version: 1\ndestinations:\n  lake: {type: local, path: lake}\n' >"$ws/weaver.yaml"
 cat >"$ws/sources/slow.yaml" <<'YAML'
 connector: builtin:faker
-config: {count: 4000, seed: 11, records_per_slice: 100, always_updated: false, sleep_ms_per_slice: 25}
+config: {count: 4000, seed: 11, records_per_slice: 100, always_updated: false, sleep_ms_per_slice: 80}
 YAML
 cat >"$ws/connections/c.yaml" <<'YAML'
 source: slow
@@ -31,13 +31,8 @@ print(c["users"], c["purchases"])')
 read -r n_users n_purchases <<<"$expected"
 [ "$n_purchases" -gt 1000 ] || fail "unexpected purchase count $n_purchases"
 
-# checks that published data covers the committed state of a stream
-check_covered() { # stream
-  local id
-  id=$(raw state-id "$db" c "$1")
-  [ "$id" -eq 0 ] || raw covers "$lake" "$1" "$id" >/dev/null || fail "$1: state at id $id is ahead of the published data"
-  echo "$id"
-}
+# the committed ids of users and purchases, after checking that published data covers them
+covered() { raw covered "$db" c "$lake" users purchases || fail "state ahead of published data"; }
 
 # kill points (committed ids, each beyond the previous run's): mid-users, early and late purchases
 kill_when=("users 800" "purchases 500" "purchases 2500")
@@ -50,14 +45,14 @@ for i in 0 1 2; do
   while :; do
     [ $SECONDS -lt $deadline ] || fail "sync $i never reached $kstream state $kid"
     kill -0 "$pid" 2>/dev/null || fail "sync $i finished before the kill point ($(cat "$T/out.$i"))"
-    u=$(check_covered users); p=$(check_covered purchases)
+    read -r u p <<<"$(covered)"
     cur=$u; [ "$kstream" == purchases ] && cur=$p
     [ "$cur" -ge "$kid" ] && break
     sleep 0.05
   done
   kill -9 "$pid" 2>/dev/null || fail "sync $i ended before it could be killed"
   wait "$pid" 2>/dev/null || true
-  u=$(check_covered users); p=$(check_covered purchases)
+  read -r u p <<<"$(covered)"
   ok "kill $i during $kstream: committed users=$u purchases=$p, all covered by published files"
 done
 

@@ -43,9 +43,9 @@ static void test_open_errors(void **state)
     assert_string_equal(err.msg, "unknown connector 'faker' (builtin connectors: builtin:faker)");
 
     wv_error_clear(&err);
-    assert_null(conn_source_open("manifest:connectors/x.yaml", "/tmp", &err));
+    assert_null(conn_source_open("manifest:connectors/x.yaml", "/nonexistent", &err));
     assert_int_equal(err.code, WV_E_NOTFOUND);
-    assert_string_equal(err.msg, "manifest connectors are not supported yet");
+    assert_string_equal(err.msg, "/nonexistent/connectors/x.yaml: No such file or directory");
 
     wv_error_clear(&err);
     assert_null(conn_source_open("", NULL, &err));

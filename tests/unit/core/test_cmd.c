@@ -163,7 +163,9 @@ static void test_usage_errors(void **state)
     run_fail(f, "state reset a b c --yes", WV_E_USAGE,
              "usage: weaver state reset CONNECTION [STREAM] --yes");
     run_fail(f, "jobs a b", WV_E_USAGE, "usage: weaver jobs [CONNECTION] [--limit N]");
-    run_fail(f, "source spec extra", WV_E_USAGE, "usage: weaver source spec --connector NAME");
+    run_fail(f, "source spec extra", WV_E_USAGE,
+             "usage: weaver source spec --connector NAME|--manifest PATH "
+             "[--http-rewrite FROM=TO]...");
     /* command-specific checks that come before any workspace is opened */
     run_fail(f, "jobs --limit", WV_E_USAGE, "--limit needs a value");
     run_fail(f, "jobs --limit ten", WV_E_USAGE, "--limit must be a number from 1 to 100000");
@@ -261,7 +263,7 @@ static void test_dash_help(void **state)
     free(want);
     run_ok(f, "source read --connector x -h");
     assert_true(wv_str_starts(wv_buf_cstr(&f->out), "usage: weaver source read --connector "
-                                                    "NAME --config FILE"));
+                                                    "NAME|--manifest PATH --config FILE"));
 }
 
 /* Trims trailing spaces of every line. Caller frees. */
@@ -292,7 +294,8 @@ static void test_help_group(void **state)
     free(got);
     run_ok(f, "help source");
     assert_true(wv_str_starts(wv_buf_cstr(&f->out), "source commands:\n  weaver source spec "
-                                                    "--connector NAME\n"));
+                                                    "--connector NAME|--manifest PATH "
+                                                    "[--http-rewrite FROM=TO]...\n"));
 }
 
 /* Unknown names in help are usage errors. */
@@ -365,8 +368,9 @@ static void test_man(void **state)
                               "weaver.yaml"));
     assert_non_null(strstr(m, "With \\-\\-demo, fills it"));
     assert_non_null(strstr(m, ".TP\n\\fBweaver connection list\\fR\nOne line per connection"));
-    assert_non_null(strstr(m, ".TP\n\\fBweaver source read\\fR \\-\\-connector NAME "
-                              "\\-\\-config FILE [\\-\\-catalog FILE] [\\-\\-state FILE]\n"));
+    assert_non_null(strstr(m, ".TP\n\\fBweaver source read\\fR \\-\\-connector NAME|"
+                              "\\-\\-manifest PATH \\-\\-config FILE [\\-\\-catalog FILE] "
+                              "[\\-\\-state FILE] [\\-\\-http\\-rewrite FROM=TO]...\n"));
 
     /* the same commands as the help list, in the same order */
     run_ok(f, "help");

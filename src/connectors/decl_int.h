@@ -1,0 +1,340 @@
+/* decl_int.h - the declarative connector runtime: components built once from a resolved manifest
+ * (templates compiled at build time) and the per-read state they run with. Behaviour follows
+ * the CDK's airbyte_cdk/sources/declarative/ (simple_retriever, http_requester, paginators,
+ * error_handlers, auth, extractors, incremental, partition_routers, transformations). A built
+ * source is immutable; one read runs on one thread with its own struct decl_run. */
+#ifndef DECL_INT_H
+#define DECL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "connectors/connectors.h"
+#include "connectors/http_int.h"
+#include "connectors/interp_int.h"
+#include "connectors/manifest_int.h"
+
+/* Limits. */
+#define DECL_MAX_PAGES 1000000 /* per slice, guards against a paginator that never stops */
+#define DECL_MAX_SLICES 1000000
+
+/* ---- values: a manifest field compiled once (strings become templates) ---- */
+
+struct decl_val {
+    bool present;            /* the field was in the manifest */
+    enum wv_json_type type;  /* of the source node */
+    struct conn_tmpl *t;     /* STRING */
+    struct wv_json *lit;     /* NULL/BOOL/NUMBER literal (owned) */
+    struct conn_tmpl **keys; /* OBJECT: compiled keys */
+    struct decl_val *kids;   /* OBJECT/ARRAY children */
+    size_t n;
+};
+
+/* The variables a template sees (all borrowed, any may be NULL). */
+struct decl_vars {
+    const struct wv_json *config, *parameters, *stream_state, *stream_slice, *next_page_token,
+        *response, *headers, *last_record, *last_page_size, *record, *creation_response;
+};
+
+/* One read (or check): borrowed environment plus owned per-read resources. */
+struct decl_run {
+    const struct wv_json *config; /* borrowed */
+    const struct wv_clock *clock; /* borrowed */
+    const volatile int *cancel;   /* borrowed, may be NULL */
+    const struct wv_log *log;     /* borrowed, may be NULL */
+    const struct conn_sink *sink; /* borrowed, may be NULL (check) */
+    struct conn_http *http;       /* owned */
+    struct wv_json *auth_state;   /* owned: per-authenticator tokens, keyed by "auth@line:col" */
+    struct wv_json *config_copy;  /* owned: config updated by rotating OAuth tokens, or NULL */
+    char **secrets;               /* owned NULL-terminated list of secret values */
+};
+
+/* Builds v from node (NULL node: not present). where names the manifest for errors. */
+int conn_decl_val_build(struct decl_val *v, const struct wv_json *node, const char *origin,
+                        struct wv_error *err);
+void conn_decl_val_done(struct decl_val *v);
+/* Typed evaluation (CDK eval); an absent value yields a copy of dflt or null. Caller frees. */
+int conn_decl_val_eval(const struct decl_val *v, const struct decl_vars *vars,
+                       const struct decl_run *run, const struct wv_json *dflt, struct wv_json **out,
+                       struct wv_error *err);
+/* Evaluation rendered as text ("" when absent or null). Caller frees. */
+int conn_decl_val_text(const struct decl_val *v, const struct decl_vars *vars,
+                       const struct decl_run *run, char **out, struct wv_error *err);
+/* Condition (InterpolatedBoolean); absent yields dflt. */
+int conn_decl_val_truthy(const struct decl_val *v, const struct decl_vars *vars,
+                         const struct decl_run *run, bool dflt, bool *out, struct wv_error *err);
+/* A whole JSON value rendered to text as Python's str() would for scalars. Caller frees. */
+char *conn_decl_json_text(const struct wv_json *j);
+
+/* Builds a field of obj. */
+int conn_decl_field(struct decl_val *v, const struct wv_json *obj, const char *key,
+                    const char *origin, struct wv_error *err);
+/* "origin:line:col" of a node into buf. */
+const char *conn_decl_where(const char *origin, const struct wv_json *node, char *buf, size_t size);
+/* The component type of a node ("" when none). */
+const char *conn_decl_type(const struct wv_json *node);
+/* Error for an unsupported component. */
+int conn_decl_unsupported(const char *origin, const struct wv_json *node, const char *what,
+                          struct wv_error *err);
+
+/* ---- request options and the request being built ---- */
+
+enum decl_inject {
+    DECL_INJ_NONE,
+    DECL_INJ_PARAM,
+    DECL_INJ_HEADER,
+    DECL_INJ_BODY_DATA,
+    DECL_INJ_BODY_JSON,
+    DECL_INJ_PATH
+};
+
+struct decl_reqopt {
+    enum decl_inject into;
+    struct decl_val field_name;
+    char **field_path; /* body_json nested path (NULL-terminated) or NULL */
+};
+
+struct decl_req {
+    char *path; /* overrides the requester's path (RequestPath) or NULL */
+    struct wv_json *params, *headers, *body_json, *body_data; /* objects, owned */
+};
+
+int conn_decl_reqopt_build(struct decl_reqopt *o, const struct wv_json *node, const char *origin,
+                           struct wv_error *err);
+void conn_decl_reqopt_done(struct decl_reqopt *o);
+/* Injects value (borrowed) into req as the option says. */
+int conn_decl_reqopt_inject(const struct decl_reqopt *o, const struct wv_json *value,
+                            const struct decl_vars *vars, const struct decl_run *run,
+                            struct decl_req *req, struct wv_error *err);
+void conn_decl_req_init(struct decl_req *r);
+void conn_decl_req_done(struct decl_req *r);
+
+/* ---- authenticators (decl_auth.c) ---- */
+
+struct decl_auth;
+struct decl_auth *conn_decl_auth_build(const struct wv_json *node, const char *origin,
+                                       struct wv_error *err);
+void conn_decl_auth_free(struct decl_auth *a);
+/* Adds credentials to req (may perform a token request). */
+int conn_decl_auth_apply(const struct decl_auth *a, struct decl_run *run,
+                         const struct decl_vars *vars, struct decl_req *req, struct wv_error *err);
+
+/* Token authenticators (decl_oauth.c). */
+struct decl_oauth;
+struct decl_session;
+struct decl_oauth *conn_decl_oauth_build(const struct wv_json *node, const char *origin,
+                                         struct wv_error *err);
+void conn_decl_oauth_free(struct decl_oauth *o);
+int conn_decl_oauth_apply(const struct decl_oauth *o, struct decl_run *run, struct decl_req *req,
+                          struct wv_error *err);
+struct decl_session *conn_decl_session_build(const struct wv_json *node, const char *origin,
+                                             struct wv_error *err);
+void conn_decl_session_free(struct decl_session *s);
+int conn_decl_session_apply(const struct decl_session *s, struct decl_run *run,
+                            const struct decl_vars *vars, struct decl_req *req,
+                            struct wv_error *err);
+
+/* ---- error handling (decl_errors.c) ---- */
+
+enum decl_action {
+    DECL_ACT_SUCCESS,
+    DECL_ACT_FAIL,
+    DECL_ACT_RETRY,
+    DECL_ACT_IGNORE,
+    DECL_ACT_RATE_LIMITED
+};
+
+struct decl_errh;
+struct decl_errh *conn_decl_errh_build(const struct wv_json *node, const char *origin,
+                                       struct wv_error *err);
+void conn_decl_errh_free(struct decl_errh *h);
+/* Classifies a response (resp NULL: no response, net_err holds why). *message: caller frees
+ * (may stay NULL). */
+int conn_decl_errh_classify(const struct decl_errh *h, const struct conn_http_resp *resp,
+                            const struct wv_json *body, const struct decl_run *run,
+                            enum decl_action *act, char **message, struct wv_error *err);
+/* Seconds to wait before retry number `attempt` (1-based). */
+double conn_decl_errh_backoff(const struct decl_errh *h, const struct conn_http_resp *resp,
+                              int attempt, const struct decl_run *run);
+int conn_decl_errh_max_retries(const struct decl_errh *h);
+/* Sleeps, waking early on cancel: -1 (WV_E_CANCELLED) when cancelled. */
+int conn_decl_sleep(const struct decl_run *run, double seconds, struct wv_error *err);
+
+/* ---- the requester (decl_requester.c) ---- */
+
+struct decl_requester {
+    struct decl_val url_base, path, method, params, headers, body_json, body_data;
+    struct decl_auth *auth; /* owned, NULL: no auth */
+    struct decl_errh *errh; /* owned, NULL: default handling */
+    bool jsonl;             /* JsonlDecoder: one JSON record per line */
+};
+
+int conn_decl_requester_build(struct decl_requester *r, const struct wv_json *node,
+                              const char *origin, struct wv_error *err);
+void conn_decl_requester_done(struct decl_requester *r);
+/* The response of one page: decoded body plus headers (with 'link' parsed). */
+struct decl_page {
+    struct conn_http_resp resp;
+    struct wv_json *body;    /* decoded JSON (owned), null when not JSON */
+    struct wv_json *headers; /* owned */
+    bool ignored;            /* the error handler said IGNORE */
+};
+/* Sends the request (requester fields + extra), retrying as the error handler says. */
+int conn_decl_requester_send(const struct decl_requester *r, struct decl_run *run,
+                             const struct decl_vars *vars, struct decl_req *extra,
+                             struct decl_page *page, struct wv_error *err);
+void conn_decl_page_done(struct decl_page *p);
+/* Redacts the run's secrets out of err's message. */
+void conn_decl_redact_error(const struct decl_run *run, struct wv_error *err);
+
+/* ---- paginators (decl_paginator.c) ---- */
+
+enum decl_pag_kind { DECL_PAG_NONE, DECL_PAG_CURSOR, DECL_PAG_OFFSET, DECL_PAG_PAGE };
+
+struct decl_paginator {
+    enum decl_pag_kind kind;
+    struct decl_val cursor_value, stop_condition, page_size;
+    struct decl_val url_base; /* DefaultPaginator.url_base (RequestPath) */
+    int64_t start_from_page;
+    bool inject_on_first;
+    struct decl_reqopt token_opt, size_opt;
+};
+
+int conn_decl_paginator_build(struct decl_paginator *p, const struct wv_json *node,
+                              const char *origin, struct wv_error *err);
+void conn_decl_paginator_done(struct decl_paginator *p);
+/* The first token (NULL: none). Caller frees. */
+struct wv_json *conn_decl_paginator_initial(const struct decl_paginator *p);
+/* Injects the token (may be NULL) and page size into req. */
+int conn_decl_paginator_inject(const struct decl_paginator *p, const struct wv_json *token,
+                               const struct decl_vars *vars, const struct decl_run *run,
+                               struct decl_req *req, struct wv_error *err);
+/* The next token after a page, or *next = NULL to stop. Caller frees *next. */
+int conn_decl_paginator_next(const struct decl_paginator *p, const struct decl_page *page,
+                             const struct wv_json *last_token, size_t last_page_size,
+                             const struct wv_json *last_record, const struct decl_vars *vars,
+                             const struct decl_run *run, struct wv_json **next,
+                             struct wv_error *err);
+
+/* ---- records (decl_records.c) ---- */
+
+struct decl_selector;
+struct decl_selector *conn_decl_selector_build(const struct wv_json *node,
+                                               const struct wv_json *transformations,
+                                               const char *origin, struct wv_error *err);
+void conn_decl_selector_free(struct decl_selector *s);
+/* Extracts, filters and transforms the records of a page into out (array, appended). */
+int conn_decl_selector_select(const struct decl_selector *s, const struct decl_page *page,
+                              const struct decl_vars *vars, const struct decl_run *run,
+                              struct wv_json *out, struct wv_error *err);
+
+/* ---- datetime cursor (decl_cursor.c) ---- */
+
+struct decl_cursor;
+struct decl_cursor *conn_decl_cursor_build(const struct wv_json *node, const char *origin,
+                                           struct wv_error *err);
+void conn_decl_cursor_free(struct decl_cursor *c);
+const char *conn_decl_cursor_field(const struct decl_cursor *c);
+/* Per-read cursor state. */
+struct decl_cursor_run {
+    const struct decl_cursor *c;
+    int64_t state_ms;        /* cursor from input state, INT64_MIN: none */
+    int64_t max_ms;          /* highest cursor seen, INT64_MIN: none */
+    struct wv_json *state;   /* current state object (owned) */
+    struct wv_json *max_raw; /* the highest cursor value as the record had it (owned) */
+    char *field;             /* the rendered cursor field (owned) */
+    bool feed_stop;          /* is_data_feed: a record older than the state was seen */
+};
+int conn_decl_cursor_start(const struct decl_cursor *c, const struct wv_json *state,
+                           struct decl_cursor_run *cr, struct decl_run *run, struct wv_error *err);
+void conn_decl_cursor_run_done(struct decl_cursor_run *cr);
+/* The date windows as slices (array of objects). Caller frees. */
+int conn_decl_cursor_slices(struct decl_cursor_run *cr, struct decl_run *run,
+                            struct wv_json **slices, struct wv_error *err);
+int conn_decl_cursor_inject(const struct decl_cursor *c, const struct wv_json *slice,
+                            const struct decl_vars *vars, const struct decl_run *run,
+                            struct decl_req *req, struct wv_error *err);
+/* Whether a record is kept (client-side incremental) and observes its cursor. */
+int conn_decl_cursor_observe(struct decl_cursor_run *cr, const struct wv_json *slice,
+                             const struct wv_json *record, struct decl_run *run, bool *keep,
+                             struct wv_error *err);
+/* After a slice: updates cr->state (owned). */
+void conn_decl_cursor_close_slice(struct decl_cursor_run *cr, struct decl_run *run);
+
+/* Datetime helpers (strftime-like formats plus %s, %ms, %s_as_float). */
+int conn_decl_time_parse(const char *s, const char *fmt, int64_t *ms);
+char *conn_decl_time_format(int64_t ms, const char *fmt);
+/* ISO 8601 duration added to ms (n times, n may be negative). */
+int conn_decl_duration_add(const char *iso, int64_t ms, int n, int64_t *out);
+
+/* ---- streams and the source (decl_source.c, decl_router.c) ---- */
+
+struct decl_stream;
+struct decl_router;
+
+struct decl_router *conn_decl_router_build(const struct wv_json *node, const char *origin,
+                                           struct wv_error *err);
+void conn_decl_router_free(struct decl_router *r);
+/* Partitions (array of slice objects). Caller frees. */
+int conn_decl_router_partitions(const struct decl_router *r, struct decl_run *run,
+                                struct wv_json **parts, struct wv_error *err);
+int conn_decl_router_inject(const struct decl_router *r, const struct wv_json *slice,
+                            const struct decl_vars *vars, const struct decl_run *run,
+                            struct decl_req *req, struct wv_error *err);
+
+typedef int (*decl_record_fn)(void *ctx, const struct wv_json *slice, struct wv_json *record,
+                              struct wv_error *err);
+
+struct decl_stream {
+    char *name;
+    struct wv_json *pk; /* list of key paths */
+    struct wv_json *schema;
+    struct wv_json *params;     /* the stream's $parameters */
+    struct wv_json *req_params; /* the requester's $parameters or NULL */
+    struct decl_requester req;
+    struct decl_paginator pag;
+    struct decl_selector *sel;
+    struct decl_router **routers;
+    size_t n_routers;
+    struct decl_cursor *cur; /* NULL: full refresh only */
+};
+
+/* One read of a stream. */
+struct conn_decl_stream_read {
+    const struct decl_stream *s;
+    struct decl_run *run;
+    struct decl_cursor_run *cr; /* NULL without a cursor */
+    decl_record_fn fn;
+    void *ctx;
+    size_t max_records, count;
+    const char *ns;
+};
+
+/* Reads one slice, every page. */
+int conn_decl_stream_read_slice(struct conn_decl_stream_read *rd, const struct wv_json *slice,
+                                struct wv_error *err);
+/* Reads every slice; done_fn (may be NULL) runs after each slice. */
+int conn_decl_stream_read(struct conn_decl_stream_read *rd,
+                          int (*done_fn)(struct conn_decl_stream_read *rd, struct wv_error *err),
+                          struct wv_error *err);
+
+struct decl_stream *conn_decl_stream_build(const struct wv_json *node, const char *origin,
+                                           struct wv_error *err);
+void conn_decl_stream_free(struct decl_stream *s);
+const char *conn_decl_stream_name(const struct decl_stream *s);
+/* Reads every record of a stream (full refresh, no state) to fn (parent streams, check).
+ * max_records > 0 stops early. */
+int conn_decl_stream_read_all(const struct decl_stream *s, struct decl_run *run, size_t max_records,
+                              decl_record_fn fn, void *ctx, struct wv_error *err);
+
+/* Opens a manifest source (path borrowed, rewrites copied). Caller frees. */
+struct conn_source *conn_decl_open(const char *path, const struct conn_open_opts *opts,
+                                   struct wv_error *err);
+
+#endif
