@@ -434,8 +434,8 @@ static int exec_for(struct ip_ctx *c, const struct ip_stmt *s, struct wv_buf *ou
 {
     static const char *const keys[] = {"index", "index0", "revindex", "revindex0", "first",
                                        "last", "length"};
-    size_t base = c->nlocals, scope = c->scope, len;
-    struct iv *items;
+    size_t base = c->nlocals, scope = c->scope, len = 0;
+    struct iv *items = NULL;
     c->scope = base;
     int rc = loop_items(c, s, base, &items, &len);
     struct iv loop = conn_iv_new_dict(&c->arena, 7); /* one per loop, updated in place */

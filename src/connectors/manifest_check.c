@@ -11,6 +11,7 @@
 #include "base/mem.h"
 #include "base/yaml.h"
 #include "connectors/connectors.h"
+#include "connectors/decl_int.h"
 #include "connectors/manifest_int.h"
 
 #define CHECK_MAX_DEPTH 1024
@@ -453,5 +454,12 @@ int conn_manifest_validate(const char *path, struct wv_error *err)
     }
     int rc = conn_manifest_check(m, err);
     conn_manifest_free(m);
-    return rc;
+    if (rc < 0)
+        return -1;
+    /* valid by the schema; now build the runtime to find components it does not run yet */
+    struct conn_source *src = conn_decl_open(path, NULL, err);
+    if (!src)
+        return -1;
+    conn_source_free(src);
+    return 0;
 }
