@@ -13,7 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define JSON_SSE2 1
+#endif
 
+#include "base/arena.h"
 #include "base/fs.h"
 #include "base/mem.h"
 
@@ -30,6 +35,41 @@ static const unsigned char str_special[256] = {
 };
 #undef ROW0
 #undef ROW1
+
+/* First byte in [p, end) that str_special flags, or end. With SSE2, 16 bytes at a time: '"',
+ * '\\' by equality, and a signed compare with 0x20 catches both control characters and bytes
+ * from 0x80. Then 8 at a time: a word has no special byte unless one of its bytes is '"' or
+ * '\\' (has-zero-byte test on w ^ c), below 0x20 (w - 0x20.. borrows into the top bit) or 0x80
+ * and above (top bit set); borrows only make false positives above a real hit, and the byte
+ * loop then finds the exact position. */
+static inline const unsigned char *scan_plain(const unsigned char *p, const unsigned char *end)
+{
+#ifdef JSON_SSE2
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                 _mm_cmplt_epi8(v, space));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return p + __builtin_ctz(bits);
+        p += 16;
+    }
+#endif
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+        if ((((q - ones) & ~q) | ((b - ones) & ~b) | (w - ones * 0x20) | w) & highs)
+            break;
+        p += 8;
+    }
+    while (p < end && !str_special[*p])
+        p++;
+    return p;
+}
 
 /* Length of the valid UTF-8 sequence at p (RFC 3629 table), 0 if invalid or truncated. */
 static size_t utf8_len(const unsigned char *p, const unsigned char *end)
@@ -96,11 +136,44 @@ static struct wv_json *node_text(enum wv_json_type t, const char *s, size_t n)
     return j;
 }
 
-/* Frees a node and its children; text stored inline is not freed separately. */
+/* A zeroed node (plus `extra` bytes) in arena a, or on the heap when a is NULL. */
+static struct wv_json *node_in(struct wv_arena *a, enum wv_json_type t, size_t extra)
+{
+    if (!a)
+        return node_alloc(t, extra);
+    struct wv_json *j = wv_arena_alloc(a, sizeof *j + extra);
+    memset(j, 0, sizeof *j);
+    j->type = t;
+    j->arena = a;
+    return j;
+}
+
+/* Like node_text, in arena a (heap when NULL). */
+static struct wv_json *node_text_in(struct wv_arena *a, enum wv_json_type t, const char *s,
+                                    size_t n)
+{
+    if (!a)
+        return node_text(t, s, n);
+    struct wv_json *j = node_in(a, t, n + 1);
+    j->s = (char *)(j + 1);
+    if (n)
+        memcpy(j->s, s, n);
+    j->s[n] = '\0';
+    j->slen = n;
+    return j;
+}
+
+/* Frees a node and its children; text stored inline is not freed separately. Arena nodes are
+ * released with their arena, which the root that owns it frees. */
 void wv_json_free(struct wv_json *j)
 {
     if (!j)
         return;
+    if (j->arena) {
+        if (j->owns_arena)
+            wv_arena_free(j->arena);
+        return;
+    }
     if (j->s && j->s != (char *)(j + 1))
         free(j->s);
     for (size_t i = 0; i < j->len; i++) {
@@ -157,12 +230,14 @@ static bool number_tail(unsigned char c)
 /* ---- parser ---- */
 
 struct jparse {
+    struct wv_arena *arena; /* where nodes go; NULL: heap */
     const unsigned char *p, *end, *line_start;
     uint32_t line;
     const char *origin;
     struct wv_error *err;
     struct wv_json **stk; /* finished children of the open containers */
     char **kstk;          /* their keys (NULL inside arrays) */
+    size_t *lstk;         /* the keys' lengths up to their first NUL (strlen) */
     size_t sp, scap;
 };
 
@@ -207,16 +282,23 @@ static inline void skip_ws(struct jparse *jp)
     skip_ws_slow(jp);
 }
 
-/* Pushes a finished child (and its key) on the parser stack. */
-static void stk_push(struct jparse *jp, char *key, struct wv_json *v)
+/* Doubles the parser stack (kept out of line so that stk_push inlines). */
+static void stk_grow(struct jparse *jp)
 {
-    if (jp->sp == jp->scap) {
-        jp->scap = jp->scap ? jp->scap * 2 : 64;
-        jp->stk = wv_realloc(jp->stk, jp->scap * sizeof *jp->stk);
-        jp->kstk = wv_realloc(jp->kstk, jp->scap * sizeof *jp->kstk);
-    }
+    jp->scap = jp->scap ? jp->scap * 2 : 64;
+    jp->stk = wv_realloc(jp->stk, jp->scap * sizeof *jp->stk);
+    jp->kstk = wv_realloc(jp->kstk, jp->scap * sizeof *jp->kstk);
+    jp->lstk = wv_realloc(jp->lstk, jp->scap * sizeof *jp->lstk);
+}
+
+/* Pushes a finished child (and its key, klen = strlen(key)) on the parser stack. */
+static inline void stk_push(struct jparse *jp, char *key, size_t klen, struct wv_json *v)
+{
+    if (jp->sp == jp->scap)
+        stk_grow(jp);
     jp->stk[jp->sp] = v;
     jp->kstk[jp->sp] = key;
+    jp->lstk[jp->sp] = klen;
     jp->sp++;
 }
 
@@ -225,10 +307,12 @@ static void take_children(struct jparse *jp, struct wv_json *c, size_t base, boo
 {
     size_t n = jp->sp - base;
     if (n) {
-        c->items = wv_malloc(n * sizeof *c->items);
+        c->items = jp->arena ? wv_arena_alloc(jp->arena, n * sizeof *c->items)
+                             : wv_malloc(n * sizeof *c->items);
         memcpy(c->items, jp->stk + base, n * sizeof *c->items);
         if (with_keys) {
-            c->keys = wv_malloc(n * sizeof *c->keys);
+            c->keys = jp->arena ? wv_arena_alloc(jp->arena, n * sizeof *c->keys)
+                                : wv_malloc(n * sizeof *c->keys);
             memcpy(c->keys, jp->kstk + base, n * sizeof *c->keys);
         }
     }
@@ -327,14 +411,14 @@ static long decode_escapes(struct jparse *jp, const unsigned char *q, const unsi
     return (long)(d - d0);
 }
 
-/* Parses the string at jp->p ('"') into a new block of prefix + text + NUL bytes. */
-static int parse_str(struct jparse *jp, size_t prefix, char **block, size_t *len)
+/* Parses the string at jp->p ('"') into a new block of prefix + text + NUL bytes; *escaped
+ * (may be NULL) tells whether the text had escapes (only then can it contain NUL). */
+static int parse_str(struct jparse *jp, size_t prefix, char **block, size_t *len, bool *escaped)
 {
     const unsigned char *open = jp->p, *q = open + 1, *end = jp->end;
     bool esc = false;
     for (;;) {
-        while (q < end && !str_special[*q])
-            q++;
+        q = scan_plain(q, end);
         if (q >= end)
             return jp_fail(jp, open, "unterminated string");
         unsigned char c = *q;
@@ -358,7 +442,9 @@ static int parse_str(struct jparse *jp, size_t prefix, char **block, size_t *len
         }
     }
     size_t raw = (size_t)(q - (open + 1));
-    char *b = wv_malloc(prefix + raw + 1);
+    char *b = !jp->arena ? wv_malloc(prefix + raw + 1)
+              : prefix   ? wv_arena_alloc(jp->arena, prefix + raw + 1)
+                         : wv_arena_alloc_bytes(jp->arena, raw + 1);
     char *d = b + prefix;
     if (!esc) {
         memcpy(d, open + 1, raw);
@@ -366,13 +452,16 @@ static int parse_str(struct jparse *jp, size_t prefix, char **block, size_t *len
     } else {
         long n = decode_escapes(jp, open + 1, q, (unsigned char *)d);
         if (n < 0) {
-            free(b);
+            if (!jp->arena)
+                free(b);
             return -1;
         }
         *len = (size_t)n;
     }
     d[*len] = '\0';
     *block = b;
+    if (escaped)
+        *escaped = esc;
     jp->p = q + 1;
     return 0;
 }
@@ -383,11 +472,12 @@ static struct wv_json *parse_string_node(struct jparse *jp)
     uint32_t col = jp_col(jp, jp->p);
     char *b;
     size_t n;
-    if (parse_str(jp, sizeof(struct wv_json), &b, &n) < 0)
+    if (parse_str(jp, sizeof(struct wv_json), &b, &n, NULL) < 0)
         return NULL;
     struct wv_json *j = (struct wv_json *)(void *)b;
     memset(j, 0, sizeof *j);
     j->type = WV_JSON_STRING;
+    j->arena = jp->arena;
     j->s = (char *)(j + 1);
     j->slen = n;
     j->line = jp->line;
@@ -404,7 +494,7 @@ static struct wv_json *parse_number(struct jparse *jp)
         jp_fail(jp, s, "invalid number");
         return NULL;
     }
-    struct wv_json *j = node_text(WV_JSON_NUMBER, (const char *)s, n);
+    struct wv_json *j = node_text_in(jp->arena, WV_JSON_NUMBER, (const char *)s, n);
     j->line = jp->line;
     j->col = jp_col(jp, s);
     jp->p += n;
@@ -419,13 +509,14 @@ static struct wv_json *parse_literal(struct jparse *jp)
     struct wv_json *j = NULL;
     size_t n = 0;
     if (avail >= 4 && memcmp(s, "true", 4) == 0) {
-        j = wv_json_bool(true);
+        j = node_in(jp->arena, WV_JSON_BOOL, 0);
+        j->b = true;
         n = 4;
     } else if (avail >= 5 && memcmp(s, "false", 5) == 0) {
-        j = wv_json_bool(false);
+        j = node_in(jp->arena, WV_JSON_BOOL, 0);
         n = 5;
     } else if (avail >= 4 && memcmp(s, "null", 4) == 0) {
-        j = wv_json_null();
+        j = node_in(jp->arena, WV_JSON_NULL, 0);
         n = 4;
     }
     if (!j || (s + n < jp->end && number_tail(s[n]))) {
@@ -444,7 +535,7 @@ static struct wv_json *parse_value(struct jparse *jp, unsigned depth);
 /* Parses an array; its children go through the parser stack. */
 static struct wv_json *parse_array(struct jparse *jp, unsigned depth)
 {
-    struct wv_json *arr = node_alloc(WV_JSON_ARRAY, 0);
+    struct wv_json *arr = node_in(jp->arena, WV_JSON_ARRAY, 0);
     arr->line = jp->line;
     arr->col = jp_col(jp, jp->p);
     size_t base = jp->sp;
@@ -458,7 +549,7 @@ static struct wv_json *parse_array(struct jparse *jp, unsigned depth)
         struct wv_json *v = parse_value(jp, depth);
         if (!v)
             goto fail;
-        stk_push(jp, NULL, v);
+        stk_push(jp, NULL, 0, v);
         skip_ws(jp);
         if (jp->p < jp->end && *jp->p == ',') {
             jp->p++;
@@ -474,7 +565,7 @@ static struct wv_json *parse_array(struct jparse *jp, unsigned depth)
     take_children(jp, arr, base, false);
     return arr;
 fail:
-    free(arr); /* children left on the stack are freed by wv_json_parse */
+    wv_json_free(arr); /* children left on the stack are freed by parse_doc */
     return NULL;
 }
 
@@ -518,34 +609,39 @@ static void kh_build(struct keyhash *kh, char *const *keys, size_t n)
         kh_put(kh, keys, i);
 }
 
-/* Index of key among keys[0..n), or SIZE_MAX. */
-static size_t keys_find(const struct keyhash *kh, char *const *keys, size_t n, const char *key)
+/* Index of key (klen = strlen(key)) among keys[0..n) with lengths lens[], or SIZE_MAX. Keys
+ * compare as C strings (up to a NUL), as wv_json_get does. */
+static size_t keys_find(const struct keyhash *kh, char *const *keys, const size_t *lens, size_t n,
+                        const char *key, size_t klen)
 {
     if (!kh->slots) {
         for (size_t i = 0; i < n; i++)
-            if (keys[i][0] == key[0] && strcmp(keys[i], key) == 0)
+            if (lens[i] == klen && keys[i][0] == key[0] && memcmp(keys[i], key, klen) == 0)
                 return i;
         return SIZE_MAX;
     }
-    for (size_t s = key_hash(key) & kh->mask; kh->slots[s]; s = (s + 1) & kh->mask)
-        if (strcmp(keys[kh->slots[s] - 1], key) == 0)
-            return kh->slots[s] - 1;
+    for (size_t s = key_hash(key) & kh->mask; kh->slots[s]; s = (s + 1) & kh->mask) {
+        size_t i = kh->slots[s] - 1;
+        if (lens[i] == klen && memcmp(keys[i], key, klen) == 0)
+            return i;
+    }
     return SIZE_MAX;
 }
 
 /* Adds a member to the object being parsed; a duplicate key replaces the earlier value. */
-static void obj_add(struct jparse *jp, struct keyhash *kh, size_t base, char *key,
+static void obj_add(struct jparse *jp, struct keyhash *kh, size_t base, char *key, size_t klen,
                     struct wv_json *v)
 {
     size_t n = jp->sp - base;
-    size_t i = keys_find(kh, jp->kstk + base, n, key);
+    size_t i = keys_find(kh, jp->kstk + base, jp->lstk + base, n, key, klen);
     if (i != SIZE_MAX) {
         wv_json_free(jp->stk[base + i]);
         jp->stk[base + i] = v;
-        free(key);
+        if (!jp->arena)
+            free(key);
         return;
     }
-    stk_push(jp, key, v);
+    stk_push(jp, key, klen, v);
     if (kh->slots && (kh->count + 1) * 2 <= kh->mask + 1)
         kh_put(kh, jp->kstk + base, n);
     else if (kh->slots || n + 1 > KEYS_LINEAR)
@@ -560,27 +656,32 @@ static int parse_member(struct jparse *jp, struct keyhash *kh, size_t base, unsi
         return jp_fail(jp, jp->p, "expected a string key");
     char *key = NULL;
     size_t klen = 0;
-    if (parse_str(jp, 0, &key, &klen) < 0)
+    bool escaped = false;
+    if (parse_str(jp, 0, &key, &klen, &escaped) < 0)
         return -1;
+    if (escaped)
+        klen = strlen(key); /* compare like C strings, up to an escaped NUL */
     skip_ws(jp);
     if (jp->p >= jp->end || *jp->p != ':') {
-        free(key);
+        if (!jp->arena)
+            free(key);
         return jp_fail(jp, jp->p, "expected ':' after object key");
     }
     jp->p++;
     struct wv_json *v = parse_value(jp, depth);
     if (!v) {
-        free(key);
+        if (!jp->arena)
+            free(key);
         return -1;
     }
-    obj_add(jp, kh, base, key, v);
+    obj_add(jp, kh, base, key, klen, v);
     return 0;
 }
 
 /* Parses an object; members go through the parser stack. */
 static struct wv_json *parse_object(struct jparse *jp, unsigned depth)
 {
-    struct wv_json *obj = node_alloc(WV_JSON_OBJECT, 0);
+    struct wv_json *obj = node_in(jp->arena, WV_JSON_OBJECT, 0);
     obj->line = jp->line;
     obj->col = jp_col(jp, jp->p);
     size_t base = jp->sp;
@@ -611,7 +712,7 @@ static struct wv_json *parse_object(struct jparse *jp, unsigned depth)
     return obj;
 fail:
     free(kh.slots);
-    free(obj);
+    wv_json_free(obj);
     return NULL;
 }
 
@@ -655,12 +756,13 @@ static struct wv_json *parse_value(struct jparse *jp, unsigned depth)
     }
 }
 
-/* Parses one JSON document. */
-struct wv_json *wv_json_parse(const char *text, size_t len, const char *origin,
-                              struct wv_error *err)
+/* Parses one JSON document into arena a (NULL: the heap). */
+static struct wv_json *parse_doc(struct wv_arena *a, const char *text, size_t len,
+                                 const char *origin, struct wv_error *err)
 {
     struct jparse jp;
     memset(&jp, 0, sizeof jp);
+    jp.arena = a;
     if (!text) {
         text = "";
         len = 0;
@@ -681,14 +783,97 @@ struct wv_json *wv_json_parse(const char *text, size_t len, const char *origin,
             root = NULL;
         }
     }
-    for (size_t i = 0; i < jp.sp; i++) { /* what an error left behind */
+    for (size_t i = 0; !a && i < jp.sp; i++) { /* what an error left behind */
         free(jp.kstk[i]);
         wv_json_free(jp.stk[i]);
     }
     free(jp.stk);
     free(jp.kstk);
+    free(jp.lstk);
     return root;
 }
+
+/* Parses one JSON document onto the heap. */
+struct wv_json *wv_json_parse(const char *text, size_t len, const char *origin,
+                              struct wv_error *err)
+{
+    return parse_doc(NULL, text, len, origin, err);
+}
+
+/* Parses into an existing arena. */
+struct wv_json *wv_json_parse_in(struct wv_arena *a, const char *text, size_t len,
+                                 const char *origin, struct wv_error *err)
+{
+    return parse_doc(a, text, len, origin, err);
+}
+
+/* First chunk for parsing len bytes of JSON: nodes take about twice the text. */
+static size_t arena_chunk_for(size_t len)
+{
+    size_t want = len < WV_ARENA_CHUNK_MAX / 2 ? len * 2 : WV_ARENA_CHUNK_MAX;
+    return want < 4096 ? 4096 : want;
+}
+
+/* Parses into a new arena owned by the root. */
+struct wv_json *wv_json_parse_arena(const char *text, size_t len, const char *origin,
+                                    struct wv_error *err)
+{
+    struct wv_arena *a = wv_arena_new(arena_chunk_for(len));
+    struct wv_json *root = parse_doc(a, text, len, origin, err);
+    if (!root) {
+        wv_arena_free(a);
+        return NULL;
+    }
+    root->owns_arena = true;
+    return root;
+}
+
+/* An empty container owning a new arena. */
+static struct wv_json *arena_root(enum wv_json_type t)
+{
+    struct wv_json *j = node_in(wv_arena_new(0), t, 0);
+    j->owns_arena = true;
+    return j;
+}
+
+/* An empty array owning a new arena. */
+struct wv_json *wv_json_arena_array(void) { return arena_root(WV_JSON_ARRAY); }
+
+/* An empty object owning a new arena. */
+struct wv_json *wv_json_arena_object(void) { return arena_root(WV_JSON_OBJECT); }
+
+/* Deep copy into an arena. */
+struct wv_json *wv_json_dup_in(struct wv_arena *a, const struct wv_json *j)
+{
+    if (!j)
+        return NULL;
+    struct wv_json *c;
+    if ((j->type == WV_JSON_STRING || j->type == WV_JSON_NUMBER) && j->s)
+        c = node_text_in(a, j->type, j->s, j->slen);
+    else
+        c = node_in(a, j->type, 0);
+    c->b = j->b;
+    c->line = j->line;
+    c->col = j->col;
+    if (j->len) {
+        c->items = wv_arena_alloc(a, j->len * sizeof *c->items);
+        if (j->keys)
+            c->keys = wv_arena_alloc(a, j->len * sizeof *c->keys);
+        for (size_t i = 0; i < j->len; i++) {
+            c->items[i] = wv_json_dup_in(a, j->items[i]);
+            if (j->keys)
+                c->keys[i] = wv_arena_strndup(a, j->keys[i], strlen(j->keys[i]));
+        }
+        c->len = c->cap = j->len;
+    }
+    return c;
+}
+
+/* The arena of a node. */
+struct wv_arena *wv_json_arena_of(const struct wv_json *j) { return j ? j->arena : NULL; }
+
+/* Whether j is an interior arena node. */
+bool wv_json_in_arena(const struct wv_json *j) { return j && j->arena && !j->owns_arena; }
 
 /* Reads and parses a JSON file (max_bytes 0 = no limit). */
 struct wv_json *wv_json_parse_file(const char *path, size_t max_bytes, struct wv_error *err)
@@ -801,16 +986,52 @@ struct wv_json *wv_json_dup(const struct wv_json *j)
 
 /* ---- containers ---- */
 
-/* Makes room for one more child. */
+/* Makes room for one more child (inside the arena for an arena container). */
 static void grow(struct wv_json *c)
 {
     if (c->len < c->cap)
         return;
     size_t cap = c->cap ? c->cap * 2 : 4;
-    c->items = wv_realloc(c->items, cap * sizeof *c->items);
-    if (c->type == WV_JSON_OBJECT)
-        c->keys = wv_realloc(c->keys, cap * sizeof *c->keys);
+    if (c->arena) {
+        struct wv_json **items = wv_arena_alloc(c->arena, cap * sizeof *items);
+        if (c->len)
+            memcpy(items, c->items, c->len * sizeof *items);
+        c->items = items;
+        if (c->type == WV_JSON_OBJECT) {
+            char **keys = wv_arena_alloc(c->arena, cap * sizeof *keys);
+            if (c->len)
+                memcpy(keys, c->keys, c->len * sizeof *keys);
+            c->keys = keys;
+        }
+    } else {
+        c->items = wv_realloc(c->items, cap * sizeof *c->items);
+        if (c->type == WV_JSON_OBJECT)
+            c->keys = wv_realloc(c->keys, cap * sizeof *c->keys);
+    }
     c->cap = cap;
+}
+
+/* Cleanup that frees a heap value owned by an arena. */
+static void json_free_cb(void *p) { wv_json_free(p); }
+
+/* Whether v, attached to a container of arena a, must be freed by someone (heap, or a root). */
+static bool needs_owner(const struct wv_arena *a, const struct wv_json *v)
+{
+    return a && v && (!v->arena || v->owns_arena);
+}
+
+/* Hands v to container c: an arena container makes its arena free v. */
+static void adopt(struct wv_json *c, struct wv_json *v)
+{
+    if (needs_owner(c->arena, v))
+        wv_arena_defer(c->arena, json_free_cb, v);
+}
+
+/* Takes v back from container c (caller owns it again). */
+static void disown(struct wv_json *c, struct wv_json *v)
+{
+    if (needs_owner(c->arena, v))
+        wv_arena_undefer(c->arena, json_free_cb, v);
 }
 
 /* Appends to an array (v is freed if arr is not an array). */
@@ -822,6 +1043,7 @@ void wv_json_push(struct wv_json *arr, struct wv_json *v)
     }
     grow(arr);
     arr->items[arr->len++] = v;
+    adopt(arr, v);
 }
 
 /* Index of key in an object, or SIZE_MAX. */
@@ -844,13 +1066,17 @@ void wv_json_set(struct wv_json *obj, const char *key, struct wv_json *v)
     }
     size_t i = obj_index(obj, key);
     if (i != SIZE_MAX) {
+        disown(obj, obj->items[i]);
         wv_json_free(obj->items[i]);
         obj->items[i] = v;
+        adopt(obj, v);
         return;
     }
     grow(obj);
-    obj->keys[obj->len] = wv_strdup(key);
+    obj->keys[obj->len] =
+        obj->arena ? wv_arena_strndup(obj->arena, key, strlen(key)) : wv_strdup(key);
     obj->items[obj->len++] = v;
+    adopt(obj, v);
 }
 
 /* Detaches the value of key. */
@@ -860,11 +1086,13 @@ struct wv_json *wv_json_take(struct wv_json *obj, const char *key)
     if (i == SIZE_MAX)
         return NULL;
     struct wv_json *v = obj->items[i];
-    free(obj->keys[i]);
+    if (!obj->arena)
+        free(obj->keys[i]);
     size_t rest = obj->len - i - 1;
     memmove(obj->items + i, obj->items + i + 1, rest * sizeof *obj->items);
     memmove(obj->keys + i, obj->keys + i + 1, rest * sizeof *obj->keys);
     obj->len--;
+    disown(obj, v);
     return v;
 }
 
@@ -1198,6 +1426,12 @@ int wv_json_compare(const struct wv_json *a, const struct wv_json *b)
 
 /* ---- serializer ---- */
 
+/* Whether n more bytes (plus the NUL) fit the buffer as it is, within its cap. */
+static inline bool room(const struct wv_buf *out, size_t n)
+{
+    return out->len + n < out->cap && (!out->max || out->len + n <= out->max);
+}
+
 /* Appends n bytes, copying straight in when the buffer has room (NUL written by the caller). */
 static inline int put(struct wv_buf *out, const void *p, size_t n, struct wv_error *err)
 {
@@ -1232,12 +1466,21 @@ static int write_str(struct wv_buf *out, const char *s, size_t n, struct wv_erro
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)(s ? s : ""), *end = p + (s ? n : 0);
+    const unsigned char *plain = scan_plain(p, end);
+    if (plain == end && room(out, (size_t)(end - p) + 2)) { /* the usual case: one copy */
+        char *d = out->data + out->len;
+        d[0] = '"';
+        memcpy(d + 1, p, (size_t)(end - p));
+        d[1 + (end - p)] = '"';
+        out->len += (size_t)(end - p) + 2;
+        return 0;
+    }
     if (wv_buf_reserve(out, (size_t)(end - p) + 2, err) < 0 || put1(out, '"', err) < 0)
         return -1;
     const unsigned char *run = p;
+    p = plain;
     while (p < end) {
-        while (p < end && !str_special[*p])
-            p++;
+        p = scan_plain(p, end);
         if (p >= end)
             break;
         unsigned char c = *p;
@@ -1292,6 +1535,29 @@ static int write_indent(struct wv_buf *out, int level, struct wv_error *err)
 static int write_value(struct wv_buf *out, const struct wv_json *j, int level,
                        struct wv_error *err);
 
+/* Writes an object key and its separator (":" or ": "). Keys are short: a plain one is copied
+ * byte by byte straight into the buffer (cheaper than strlen + memcpy calls); one that is long
+ * or has bytes to escape goes through write_str. */
+static int write_key(struct wv_buf *out, const char *k, bool pretty, struct wv_error *err)
+{
+    enum { SHORT = 48 };
+    if (room(out, SHORT + 4)) {
+        char *d = out->data + out->len + 1;
+        size_t i = 0;
+        for (; i < SHORT && k[i] && !str_special[(unsigned char)k[i]]; i++)
+            d[i] = k[i];
+        if (!k[i]) {
+            d[-1] = '"';
+            memcpy(d + i, "\": ", 3);
+            out->len += i + (pretty ? 4 : 3);
+            return 0;
+        }
+    }
+    if (write_str(out, k, strlen(k), err) < 0)
+        return -1;
+    return put(out, ": ", pretty ? 2 : 1, err);
+}
+
 /* Writes an array or object; level < 0 means compact. */
 static int write_container(struct wv_buf *out, const struct wv_json *j, int level,
                            struct wv_error *err)
@@ -1305,12 +1571,8 @@ static int write_container(struct wv_buf *out, const struct wv_json *j, int leve
             return -1;
         if (write_indent(out, inner, err) < 0)
             return -1;
-        if (obj) {
-            const char *k = j->keys[i] ? j->keys[i] : "";
-            if (write_str(out, k, strlen(k), err) < 0 ||
-                put(out, ": ", level < 0 ? 1 : 2, err) < 0)
-                return -1;
-        }
+        if (obj && write_key(out, j->keys[i] ? j->keys[i] : "", level >= 0, err) < 0)
+            return -1;
         if (write_value(out, j->items[i], inner, err) < 0)
             return -1;
     }

@@ -12,6 +12,8 @@
 #include "base/buf.h"
 #include "base/error.h"
 
+struct wv_arena; /* base/arena.h */
+
 enum wv_json_type {
     WV_JSON_NULL,
     WV_JSON_BOOL,
@@ -24,6 +26,7 @@ enum wv_json_type {
 struct wv_json {
     enum wv_json_type type;
     bool b;               /* BOOL */
+    bool owns_arena;      /* the root of an arena tree: wv_json_free releases the arena */
     char *s;              /* STRING: UTF-8 text, NUL-terminated (may contain NUL: use slen);
                              NUMBER: canonical JSON number text. Often allocated together with
                              the node: never free() or realloc() it; to change it, assign a new
@@ -33,6 +36,8 @@ struct wv_json {
     struct wv_json **items; /* ARRAY/OBJECT children (owned) */
     size_t len, cap;
     uint32_t line, col;   /* 1-based source position; 0 when built in memory */
+    struct wv_arena *arena; /* non-NULL: the node, its text, keys and child arrays live in this
+                               arena (see wv_json_parse_arena); NULL: on the heap */
 };
 
 /* Limits applied by the parser. */
@@ -43,6 +48,35 @@ struct wv_json {
  * on error. Caller frees the result with wv_json_free. */
 struct wv_json *wv_json_parse(const char *text, size_t len, const char *origin,
                               struct wv_error *err);
+
+/* Arena trees. wv_json_parse_arena parses like wv_json_parse, but every node, key, string and
+ * child array of the result comes from one new arena (a few large allocations) owned by the
+ * returned root: wv_json_free(root) releases the whole tree at once. Interior nodes are borrowed
+ * from the root: wv_json_free on them is a no-op and none may be used after the root is freed
+ * (wv_json_dup makes a heap copy that may). Arena trees can be mutated with the functions below:
+ * a container grows inside the arena, and a heap value attached to an arena container
+ * (set/push) becomes owned by the arena and is freed with it, unless it is replaced, removed or
+ * taken first (then it is freed, or handed back, as from a heap container). Do not attach
+ * interior nodes of one arena tree to a tree that outlives it (a heap container holding
+ * borrowed interior nodes must be freed before their arena). To change an arena node's s,
+ * point it into the arena or at text that outlives the tree (it is never freed). */
+struct wv_json *wv_json_parse_arena(const char *text, size_t len, const char *origin,
+                                    struct wv_error *err);
+/* Parses into an existing arena (a, borrowed): the result and its parts are owned by the arena
+ * and freed with it (wv_json_free on them is a no-op). NULL on error (leftovers stay in a). */
+struct wv_json *wv_json_parse_in(struct wv_arena *a, const char *text, size_t len,
+                                 const char *origin, struct wv_error *err);
+/* An empty array / object that owns a new arena (wv_json_free releases it); add children parsed
+ * with wv_json_parse_in(wv_json_arena_of(root), ...) or any heap value. Caller frees. */
+struct wv_json *wv_json_arena_array(void);
+struct wv_json *wv_json_arena_object(void);
+/* Deep copy of j into arena a (positions kept): an interior node of a, freed with it. */
+struct wv_json *wv_json_dup_in(struct wv_arena *a, const struct wv_json *j);
+/* The arena a node lives in (borrowed), or NULL for a heap node. */
+struct wv_arena *wv_json_arena_of(const struct wv_json *j);
+/* Whether j is an interior node of an arena tree: freeing it is a no-op and it lives as long
+ * as its arena. False for heap nodes and for the root that owns an arena. */
+bool wv_json_in_arena(const struct wv_json *j);
 
 /* Reads and parses a file (at most max_bytes, WV_E_LIMIT beyond; 0 = no limit). Caller frees. */
 struct wv_json *wv_json_parse_file(const char *path, size_t max_bytes, struct wv_error *err);

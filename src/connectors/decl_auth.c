@@ -1,7 +1,9 @@
 /* decl_auth.c - authenticators of declarative requests: NoAuth, ApiKeyAuthenticator (header or
- * any RequestOption), BearerAuthenticator, BasicHttpAuthenticator and SelectiveAuthenticator,
- * following the CDK's airbyte_cdk/sources/declarative/auth/ (token.py, selective_authenticator.py).
- * Built on the opening thread; applied by the reading thread. */
+ * any RequestOption), BearerAuthenticator, BasicHttpAuthenticator, SelectiveAuthenticator and
+ * LegacySessionTokenAuthenticator, following the CDK's airbyte_cdk/sources/declarative/auth/
+ * (token.py, selective_authenticator.py). Built on the opening thread; applied by the reading
+ * thread. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +17,8 @@ enum decl_auth_kind {
     DECL_AUTH_BASIC,
     DECL_AUTH_SELECTIVE,
     DECL_AUTH_OAUTH,
-    DECL_AUTH_SESSION
+    DECL_AUTH_SESSION,
+    DECL_AUTH_LEGACY
 };
 
 struct decl_auth {
@@ -28,7 +31,25 @@ struct decl_auth {
     size_t n_sel;
     struct decl_oauth *oauth;
     struct decl_session *session;
+    /* LegacySession: api_url (the requester's url_base, copied in by conn_decl_prepare),
+     * session_token, session_token_response_key, login_url, validate_session_url */
+    struct decl_val api_url, session_token, response_key, login_url, validate_url;
 };
+
+/* Builds a LegacySessionTokenAuthenticator (header holds the session header name). */
+static int decl_legacy_build(struct decl_auth *a, const struct wv_json *node, const char *origin,
+                             struct wv_error *err)
+{
+    static const char *const keys[] = {
+        "api_url",   "session_token",        "username", "password", "session_token_response_key",
+        "login_url", "validate_session_url", "header"};
+    struct decl_val *vals[] = {&a->api_url,      &a->session_token, &a->username,     &a->password,
+                               &a->response_key, &a->login_url,     &a->validate_url, &a->header};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (conn_decl_field(vals[i], node, keys[i], origin, err) < 0)
+            return -1;
+    return 0;
+}
 
 /* Builds a SelectiveAuthenticator. */
 static int decl_selective_build(struct decl_auth *a, const struct wv_json *node, const char *origin,
@@ -89,6 +110,9 @@ struct decl_auth *conn_decl_auth_build(const struct wv_json *node, const char *o
     } else if (strcmp(t, "SelectiveAuthenticator") == 0) {
         a->kind = DECL_AUTH_SELECTIVE;
         rc = decl_selective_build(a, node, origin, err);
+    } else if (strcmp(t, "LegacySessionTokenAuthenticator") == 0) {
+        a->kind = DECL_AUTH_LEGACY;
+        rc = decl_legacy_build(a, node, origin, err);
     } else {
         rc = conn_decl_unsupported(origin, node, "authenticator", err);
     }
@@ -108,6 +132,11 @@ void conn_decl_auth_free(struct decl_auth *a)
     conn_decl_val_done(&a->username);
     conn_decl_val_done(&a->password);
     conn_decl_val_done(&a->header);
+    conn_decl_val_done(&a->api_url);
+    conn_decl_val_done(&a->session_token);
+    conn_decl_val_done(&a->response_key);
+    conn_decl_val_done(&a->login_url);
+    conn_decl_val_done(&a->validate_url);
     conn_decl_reqopt_done(&a->inject);
     wv_strv_free(a->sel_path);
     wv_strv_free(a->sel_names);
@@ -164,6 +193,129 @@ static const struct decl_auth *decl_select(const struct decl_auth *a, const stru
     return NULL;
 }
 
+/* One exchange of the legacy session flow: method to api_url + suffix with one header and a
+ * JSON body (may be NULL). *status and *out (decoded body, caller frees, may stay NULL). */
+static int decl_legacy_call(const struct decl_auth *a, struct decl_run *run, const char *method,
+                            const struct decl_val *suffix, const char *hname, const char *hvalue,
+                            const struct wv_json *body, long *status, struct wv_json **out,
+                            struct wv_error *err)
+{
+    struct decl_vars v = {0};
+    char *base = NULL, *sfx = NULL, *text = body ? wv_json_to_string(body) : NULL;
+    int rc = conn_decl_val_text(&a->api_url, &v, run, &base, err);
+    if (rc == 0)
+        rc = conn_decl_val_text(suffix, &v, run, &sfx, err);
+    char *url = rc == 0 ? wv_asprintf("%s%s", base, sfx) : NULL; /* the CDK concatenates */
+    struct conn_http_header h = {hname, hvalue};
+    struct conn_http_req req = {method, url, &h, 1, text, text ? strlen(text) : 0};
+    struct conn_http_resp resp;
+    memset(&resp, 0, sizeof resp);
+    if (rc == 0 && (rc = conn_http_do(run->http, &req, &resp, err)) == 0) {
+        *status = resp.status;
+        struct wv_error ignored;
+        wv_error_clear(&ignored);
+        *out = wv_json_parse(resp.body, resp.body_len, "session response", &ignored);
+    }
+    if (rc < 0 && url) {
+        char *r = conn_http_redact(url);
+        wv_error_prefix(err, "%s %s", method, r);
+        free(r);
+    }
+    conn_http_resp_done(&resp);
+    free(base);
+    free(sfx);
+    free(text);
+    free(url);
+    return rc;
+}
+
+/* Whether the configured session token is valid (validate_session_url answers 2xx; 401: not
+ * valid; anything else is an error). */
+static int decl_legacy_valid(const struct decl_auth *a, struct decl_run *run, const char *hdr,
+                             const char *tok, bool *valid, struct wv_error *err)
+{
+    long status = 0;
+    struct wv_json *body = NULL;
+    int rc = decl_legacy_call(a, run, "GET", &a->validate_url, hdr, tok, NULL, &status, &body, err);
+    wv_json_free(body);
+    if (rc < 0)
+        return wv_error_prefix(err, "validating the session token");
+    *valid = status >= 200 && status < 300;
+    if (!*valid && status != 401)
+        return wv_error_set(err, WV_E_HTTP, status,
+                            "Error while validating session token: HTTP %ld", status);
+    return 0;
+}
+
+/* Logs in with username and password: the token is response[session_token_response_key]. */
+static int decl_legacy_login(const struct decl_auth *a, struct decl_run *run, const char *user,
+                             const char *pass, char **tok, struct wv_error *err)
+{
+    struct decl_vars v = {0};
+    struct wv_json *creds = wv_json_object(), *resp = NULL;
+    wv_json_set(creds, "username", wv_json_str(user));
+    wv_json_set(creds, "password", wv_json_str(pass));
+    char *key = NULL;
+    long status = 0;
+    int rc = conn_decl_val_text(&a->response_key, &v, run, &key, err);
+    if (rc == 0)
+        rc = decl_legacy_call(a, run, "POST", &a->login_url, "Content-Type", "application/json",
+                              creds, &status, &resp, err);
+    const struct wv_json *t = rc == 0 ? wv_json_get(resp, key) : NULL;
+    if (rc == 0 && (status < 200 || status >= 300))
+        rc = wv_error_set(err, WV_E_HTTP, status,
+                          "Failed to retrieve new session token, response code %ld", status);
+    else if (rc == 0 && (!t || t->type == WV_JSON_NULL))
+        rc = wv_error_set(err, WV_E_SOURCE, 0, "session login: no '%s' in the response", key);
+    if (rc == 0)
+        *tok = conn_decl_json_text(t);
+    wv_json_free(creds);
+    wv_json_free(resp);
+    free(key);
+    return rc;
+}
+
+/* The session token of a LegacySessionTokenAuthenticator: the configured one when the API
+ * accepts it, else a new one from username and password; kept for the rest of the run. */
+static int decl_legacy_token(const struct decl_auth *a, struct decl_run *run, const char *hdr,
+                             char **tok, struct wv_error *err)
+{
+    char k[48];
+    snprintf(k, sizeof k, "legacy@%p", (const void *)a);
+    const char *cached = wv_json_get_str(run->auth_state, k);
+    if (cached) {
+        *tok = wv_strdup(cached);
+        return 0;
+    }
+    struct decl_vars v = {0};
+    char *st = NULL, *user = NULL, *pass = NULL;
+    bool valid = false;
+    int rc = conn_decl_val_text(&a->session_token, &v, run, &st, err);
+    if (rc == 0 && *st)
+        rc = decl_legacy_valid(a, run, hdr, st, &valid, err);
+    if (rc == 0 && valid) {
+        *tok = st;
+        st = NULL;
+    } else if (rc == 0 && (rc = conn_decl_val_text(&a->username, &v, run, &user, err)) == 0 &&
+               (rc = conn_decl_val_text(&a->password, &v, run, &pass, err)) == 0) {
+        if (*user && *pass)
+            rc = decl_legacy_login(a, run, user, pass, tok, err);
+        else
+            rc = wv_error_set(err, WV_E_CONFIG, 0,
+                              "Invalid credentials: session token is not valid or provide "
+                              "username and password");
+    }
+    if (rc == 0) {
+        if (!run->auth_state)
+            run->auth_state = wv_json_object();
+        wv_json_set(run->auth_state, k, wv_json_str(*tok));
+    }
+    free(st);
+    free(user);
+    free(pass);
+    return rc;
+}
+
 /* Adds credentials to req. */
 int conn_decl_auth_apply(const struct decl_auth *a, struct decl_run *run,
                          const struct decl_vars *vars, struct decl_req *req, struct wv_error *err)
@@ -179,6 +331,14 @@ int conn_decl_auth_apply(const struct decl_auth *a, struct decl_run *run,
         return conn_decl_oauth_apply(a->oauth, run, req, err);
     case DECL_AUTH_SESSION:
         return conn_decl_session_apply(a->session, run, vars, req, err);
+    case DECL_AUTH_LEGACY:
+        if (conn_decl_val_text(&a->header, vars, run, &hdr, err) < 0 ||
+            decl_legacy_token(a, run, hdr, &tok, err) < 0) {
+            rc = -1;
+            break;
+        }
+        decl_set_header(req, hdr, tok);
+        break;
     case DECL_AUTH_SELECTIVE: {
         const struct decl_auth *sub = decl_select(a, run, err);
         return sub ? conn_decl_auth_apply(sub, run, vars, req, err) : -1;

@@ -34,6 +34,10 @@ struct decl_val {
     struct conn_tmpl **keys; /* OBJECT: compiled keys */
     struct decl_val *kids;   /* OBJECT/ARRAY children */
     size_t n;
+    /* A template (or key) that failed to compile: its positioned error, raised only when the
+     * value is evaluated, as the CDK compiles lazily. Owned, NULL when none. */
+    char *deferred;
+    enum wv_code deferred_code;
 };
 
 /* The variables a template sees (all borrowed, any may be NULL). */
@@ -333,8 +337,33 @@ const char *conn_decl_stream_name(const struct decl_stream *s);
 int conn_decl_stream_read_all(const struct decl_stream *s, struct decl_run *run, size_t max_records,
                               decl_record_fn fn, void *ctx, struct wv_error *err);
 
+/* ---- dynamic streams and manifest preparation (decl_dynamic.c) ---- */
+
+/* Prepares a resolved, checked manifest tree for building, as the CDK's factory passes values
+ * between components: a LegacySessionTokenAuthenticator gets its requester's url_base as
+ * api_url; a StateDelegatingStream used as a parent stream becomes its full_refresh_stream
+ * (parents are read without state). Modifies node in place. */
+void conn_decl_prepare(struct wv_json *node);
+
+struct decl_dynamic;
+/* Builds the manifest's dynamic_streams (*out: caller frees; NULL when there are none). */
+int conn_decl_dynamic_build(const struct wv_json *root, const char *origin,
+                            struct decl_dynamic **out, struct wv_error *err);
+void conn_decl_dynamic_free(struct decl_dynamic *d);
+/* Resolves the dynamic streams with the run's config (HTTP resolvers read their records):
+ * *streams is a caller-freed array of *n caller-freed streams (d NULL: none). */
+int conn_decl_dynamic_resolve(const struct decl_dynamic *d, struct decl_run *run,
+                              struct decl_stream ***streams, size_t *n, struct wv_error *err);
+
 /* Opens a manifest source (path borrowed, rewrites copied). Caller frees. */
 struct conn_source *conn_decl_open(const char *path, const struct conn_open_opts *opts,
                                    struct wv_error *err);
+
+/* Validates config against a spec's connection_specification (JSON Schema subset: type,
+ * required, properties, enum, const, pattern, format, bounds, items, oneOf/anyOf/allOf) and
+ * returns in *out a copy with defaults applied (caller frees). Errors name the field path and
+ * never echo airbyte_secret values (decl_config.c). */
+int conn_decl_config_validate(const struct wv_json *spec, const struct wv_json *config,
+                              struct wv_json **out, struct wv_error *err);
 
 #endif

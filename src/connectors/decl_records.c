@@ -145,32 +145,51 @@ static const struct wv_json *decl_child(const struct wv_json *j, const char *seg
     return wv_json_get(j, seg);
 }
 
-/* Collects the values matching segs[i..] (with "*" wildcards) into out. */
-static void decl_dpath_values(const struct wv_json *j, char **segs, size_t i, size_t n,
-                              struct wv_json *out)
+/* Appends one extracted record to recs. A record inside an arena page body (see decl_decode)
+ * is borrowed: it lives as long as the page, with no copy. When transformations will change it
+ * (transform), it is first copied into the page's arena, so that the body stays as received:
+ * the filter of later records and the paginator (response.data[-1]...) see the response as the
+ * CDK does. Anything else (e.g. a whole-body record, the root that owns the page) is copied to
+ * the heap, owned by recs. */
+static void decl_take_record(struct wv_json *recs, struct wv_json *rec, bool transform)
 {
+    if (!wv_json_in_arena(rec))
+        rec = wv_json_dup(rec);
+    else if (transform)
+        rec = wv_json_dup_in(wv_json_arena_of(rec), rec);
+    wv_json_push(recs, rec);
+}
+
+/* Adds the objects matching segs[i..n) (with "*" wildcards) to recs. */
+static void decl_dpath_records(struct wv_json *j, char **segs, size_t i, size_t n, bool transform,
+                               struct wv_json *recs)
+{
+    if (!j)
+        return;
     if (i == n) {
-        wv_json_push(out, wv_json_dup(j));
+        if (j->type == WV_JSON_OBJECT)
+            decl_take_record(recs, j, transform);
         return;
     }
     if (strcmp(segs[i], "*") == 0) {
-        for (size_t k = 0;
-             j && (j->type == WV_JSON_ARRAY || j->type == WV_JSON_OBJECT) && k < j->len; k++)
-            decl_dpath_values(j->items[k], segs, i + 1, n, out);
+        for (size_t k = 0; (j->type == WV_JSON_ARRAY || j->type == WV_JSON_OBJECT) && k < j->len;
+             k++)
+            decl_dpath_records(j->items[k], segs, i + 1, n, transform, recs);
         return;
     }
-    const struct wv_json *c = decl_child(j, segs[i]);
+    struct wv_json *c = (struct wv_json *)decl_child(j, segs[i]);
     if (c)
-        decl_dpath_values(c, segs, i + 1, n, out);
+        decl_dpath_records(c, segs, i + 1, n, transform, recs);
 }
 
-/* Extracts raw records of a body into recs (array). */
-static int decl_extract(const struct decl_selector *s, const struct wv_json *body,
+/* Extracts the raw records of a body into recs (array), as DpathExtractor does: a path with a
+ * wildcard yields every matching object; otherwise the value at the path (the body itself
+ * without a path) is a list of records or one record. */
+static int decl_extract(const struct decl_selector *s, struct wv_json *body,
                         const struct decl_vars *vars, const struct decl_run *run,
                         struct wv_json *recs, struct wv_error *err)
 {
-    const struct wv_json *got = body;
-    struct wv_json *found = NULL;
+    struct wv_json *got = body;
     if (!s->whole) {
         char **segs = wv_calloc(s->n_path + 1, sizeof *segs);
         bool wild = false;
@@ -179,23 +198,21 @@ static int decl_extract(const struct decl_selector *s, const struct wv_json *bod
             rc = conn_decl_val_text(&s->path[i], vars, run, &segs[i], err);
             wild = wild || (segs[i] && strcmp(segs[i], "*") == 0);
         }
-        if (rc == 0) {
-            found = wv_json_array();
-            decl_dpath_values(body, segs, 0, s->n_path, found);
-        }
+        if (rc == 0 && wild)
+            decl_dpath_records(body, segs, 0, s->n_path, s->n_tr > 0, recs);
+        for (size_t i = 0; rc == 0 && !wild && got && i < s->n_path; i++)
+            got = (struct wv_json *)decl_child(got, segs[i]);
         wv_strv_free(segs);
-        if (rc < 0)
-            return -1;
-        got = wild ? found : found->len ? found->items[0] : NULL;
+        if (rc < 0 || wild)
+            return rc;
     }
     if (got && got->type == WV_JSON_ARRAY) {
         for (size_t i = 0; i < got->len; i++)
             if (got->items[i]->type == WV_JSON_OBJECT)
-                wv_json_push(recs, wv_json_dup(got->items[i]));
+                decl_take_record(recs, got->items[i], s->n_tr > 0);
     } else if (got && got->type == WV_JSON_OBJECT && (got->len || !s->whole)) {
-        wv_json_push(recs, wv_json_dup(got));
+        decl_take_record(recs, got, s->n_tr > 0);
     }
-    wv_json_free(found);
     return 0;
 }
 
@@ -274,29 +291,34 @@ static int decl_transform(const struct decl_transform *t, struct wv_json *rec,
     return 0;
 }
 
-/* Extracts, filters and transforms the records of a page into out. */
+/* Extracts, filters and transforms the records of a page into out. Records of an arena page
+ * body are borrowed from it (valid while the page lives); others are owned copies. */
 int conn_decl_selector_select(const struct decl_selector *s, const struct decl_page *page,
                               const struct decl_vars *vars, const struct decl_run *run,
                               struct wv_json *out, struct wv_error *err)
 {
     if (page->ignored)
         return 0;
-    struct wv_json *recs = wv_json_array();
-    int rc = decl_extract(s, page->body, vars, run, recs, err);
-    for (size_t i = 0; rc == 0 && i < recs->len; i++) {
-        struct wv_json *rec = recs->items[i];
-        struct decl_vars v = *vars;
-        v.record = rec;
-        bool keep = true;
-        if ((rc = conn_decl_val_truthy(&s->filter, &v, run, true, &keep, err)) < 0 || !keep)
-            continue;
-        for (size_t k = 0; rc == 0 && k < s->n_tr; k++)
-            rc = decl_transform(&s->tr[k], rec, vars, run, err);
-        if (rc == 0) {
-            recs->items[i] = wv_json_null();
-            wv_json_push(out, rec);
+    size_t base = out->len, w = base;
+    int rc = decl_extract(s, page->body, vars, run, out, err);
+    /* filter and transform in place, compacting the kept records to the front */
+    for (size_t i = base; i < out->len; i++) {
+        struct wv_json *rec = out->items[i];
+        bool keep = rc == 0;
+        if (keep) {
+            struct decl_vars v = *vars;
+            v.record = rec;
+            if ((rc = conn_decl_val_truthy(&s->filter, &v, run, true, &keep, err)) < 0)
+                keep = false;
         }
+        for (size_t k = 0; keep && k < s->n_tr; k++)
+            if ((rc = decl_transform(&s->tr[k], rec, vars, run, err)) < 0)
+                keep = false;
+        if (keep)
+            out->items[w++] = rec;
+        else
+            wv_json_free(rec); /* a no-op for a borrowed record */
     }
-    wv_json_free(recs);
+    out->len = w;
     return rc;
 }

@@ -208,31 +208,50 @@ static int decl_prepare(const struct decl_requester *r, struct decl_run *run,
     return 0;
 }
 
-/* JsonlDecoder: one JSON value per non-empty line, as an array (bad lines skipped). */
+/* Whether n bytes of s are all JSON whitespace. */
+static bool decl_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            return false;
+    return true;
+}
+
+/* JsonlDecoder: one JSON value per non-blank line, as an array. NULL when a line does not
+ * parse (never skipped silently: decl_decode_error says which). */
 static struct wv_json *decl_decode_jsonl(const char *body, size_t len)
 {
-    struct wv_json *arr = wv_json_array();
+    struct wv_json *arr = wv_json_arena_array(); /* lines parse into its arena */
     for (size_t i = 0; i < len;) {
         const char *nl = memchr(body + i, '\n', len - i);
         size_t n = nl ? (size_t)(nl - (body + i)) : len - i;
         struct wv_error e = {0};
-        struct wv_json *j = n ? wv_json_parse(body + i, n, "response", &e) : NULL;
-        if (j)
+        struct wv_json *j =
+            decl_blank(body + i, n)
+                ? NULL
+                : wv_json_parse_in(wv_json_arena_of(arr), body + i, n, "response", &e);
+        if (j) {
             wv_json_push(arr, j);
+        } else if (wv_error_isset(&e)) {
+            wv_json_free(arr);
+            return NULL;
+        }
         i += n + 1;
     }
     return arr;
 }
 
-/* Decodes a response body (JsonDecoder: unparseable bodies become {}) and its headers. */
+/* Decodes a response body (JsonDecoder) and its headers. An empty body becomes {} (as in the
+ * CDK); an unparseable one leaves page->body NULL for the caller to report (the CDK logs it
+ * and yields nothing, which would silently drop the page and end pagination). */
 static void decl_decode(struct decl_page *page, bool jsonl)
 {
     struct wv_error e = {0};
     page->body = jsonl ? decl_decode_jsonl(page->resp.body, page->resp.body_len)
                  : page->resp.body_len
-                     ? wv_json_parse(page->resp.body, page->resp.body_len, "response", &e)
+                     ? wv_json_parse_arena(page->resp.body, page->resp.body_len, "response", &e)
                      : NULL;
-    if (!page->body)
+    if (!page->body && !page->resp.body_len)
         page->body = wv_json_object();
     page->headers = page->resp.headers ? wv_json_dup(page->resp.headers) : wv_json_object();
     const char *link = wv_json_get_str(page->headers, "link");
@@ -240,11 +259,175 @@ static void decl_decode(struct decl_page *page, bool jsonl)
         wv_json_set(page->headers, "link", conn_http_parse_link(link));
 }
 
-/* A short excerpt of a body for error messages. Caller frees. */
+/* Up to max bytes of s with control characters and runs of blanks folded to one space. */
+static void decl_squash(struct wv_buf *b, const char *s, size_t n, size_t max)
+{
+    bool space = false;
+    for (size_t i = 0; i < n && b->len < max; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f || c == ' ') {
+            space = b->len > 0;
+            continue;
+        }
+        if (space)
+            wv_buf_append(b, " ", 1, NULL);
+        space = false;
+        wv_buf_append(b, &s[i], 1, NULL);
+    }
+}
+
+/* A short, one-line excerpt of a body for error messages: an HTML page's <title> element,
+ * else its first 200 bytes. Caller frees. */
 static char *decl_excerpt(const struct conn_http_resp *resp)
 {
-    size_t n = resp->body_len > 200 ? 200 : resp->body_len;
-    return wv_strndup(resp->body ? resp->body : "", n);
+    const char *body = resp->body ? resp->body : "";
+    size_t n = resp->body_len;
+    struct wv_buf b = WV_BUF_INIT;
+    const char *t = n < 65536 ? strstr(body, "<title>") : NULL;
+    const char *te = t ? strstr(t, "</title>") : NULL;
+    if (t && te && te - t < 200) {
+        decl_squash(&b, t, (size_t)(te - t) + 8, 240);
+        if ((size_t)(te + 8 - body) < n)
+            wv_buf_append(&b, "...", 3, NULL);
+    } else {
+        decl_squash(&b, body, n, 200);
+        if (n > 200)
+            wv_buf_append(&b, "...", 3, NULL);
+    }
+    return wv_buf_steal(&b, NULL);
+}
+
+/* "line:col: message" of a wv_json_parse error ("origin:line:col: message"). */
+static const char *decl_parse_pos(const char *msg, const char *origin)
+{
+    size_t n = strlen(origin);
+    return strncmp(msg, origin, n) == 0 && msg[n] == ':' ? msg + n + 1 : msg;
+}
+
+/* Whether a body looks cut short: it opens an object or array that its last byte does not
+ * close. */
+static bool decl_looks_cut(const char *body, size_t n)
+{
+    size_t a = 0;
+    while (a < n && decl_blank(body + a, 1))
+        a++;
+    while (n > a && decl_blank(body + n - 1, 1))
+        n--;
+    if (a >= n || (body[a] != '{' && body[a] != '['))
+        return false;
+    return body[n - 1] != (body[a] == '{' ? '}' : ']');
+}
+
+/* Why a non-empty body did not decode (page->body NULL): the content type when it is not
+ * JSON, else the parser's position and message. Caller frees. */
+static char *decl_decode_error(const struct decl_page *page, bool jsonl)
+{
+    const struct conn_http_resp *resp = &page->resp;
+    const char *ct = wv_json_get_str(resp->headers, "content-type");
+    char *ex = decl_excerpt(resp), *out = NULL;
+    if (ct && !strstr(ct, "json")) {
+        size_t ctn = strcspn(ct, ";");
+        out = wv_asprintf("expected JSON, got %.*s (%s)", (int)ctn, ct, ex);
+        free(ex);
+        return out;
+    }
+    struct wv_error e = {0};
+    long line = 1;
+    for (size_t i = 0; i < resp->body_len && !wv_error_isset(&e); line++) {
+        const char *nl = jsonl ? memchr(resp->body + i, '\n', resp->body_len - i) : NULL;
+        size_t n = nl ? (size_t)(nl - (resp->body + i)) : resp->body_len - i;
+        if (!decl_blank(resp->body + i, n))
+            wv_json_free(wv_json_parse(resp->body + i, n, "body", &e));
+        i += n + 1;
+    }
+    const char *why = wv_error_isset(&e) ? decl_parse_pos(e.msg, "body") : "not JSON";
+    const char *hint = decl_looks_cut(resp->body, resp->body_len) || strstr(why, "end of input")
+                           ? " (body truncated?)"
+                           : "";
+    if (jsonl)
+        out = wv_asprintf("invalid JSON on line %ld at %s%s", line - 1, why, hint);
+    else
+        out = wv_asprintf("invalid JSON at %s%s", why, hint);
+    free(ex);
+    return out;
+}
+
+/* Sends a note to the run's log or, without one, to the read's output as a LOG message (as a
+ * source container does); the run's secrets are redacted first. */
+static void decl_note(const struct decl_run *run, enum wv_level level, struct wv_error *note)
+{
+    conn_decl_redact_error(run, note); /* logs never show airbyte_secret values */
+    if (run->log || !run->sink) {
+        wv_logf(run->log, level, "%s", note->msg);
+        return;
+    }
+    struct wv_msg m;
+    struct wv_error ignored = {0};
+    wv_msg_log(&m, (int)level, note->msg);
+    run->sink->ops->emit(run->sink->ctx, &m, &ignored);
+    wv_msg_done(&m);
+}
+
+/* Whether an object holds only the fields of an error envelope, at least one of them an
+ * error key; *key is set to that key. Such a 2xx body carries no records. */
+static bool decl_error_body(const struct wv_json *body, const char **key)
+{
+    static const char *const errkeys[] = {"error", "errors", "message"};
+    static const char *const envelope[] = {
+        "error",      "errors",  "message",    "code",      "status",     "status_code",
+        "statusCode", "detail",  "details",    "success",   "ok",         "error_description",
+        "error_code", "type",    "title",      "request_id", "requestId", "trace_id"};
+    *key = NULL;
+    if (!body || body->type != WV_JSON_OBJECT || !body->len)
+        return false;
+    for (size_t i = 0; i < body->len; i++) {
+        bool known = false;
+        for (size_t k = 0; k < sizeof envelope / sizeof envelope[0] && !known; k++)
+            known = strcmp(body->keys[i], envelope[k]) == 0;
+        if (!known)
+            return false;
+    }
+    for (size_t k = 0; k < sizeof errkeys / sizeof errkeys[0] && !*key; k++)
+        if (wv_json_get(body, errkeys[k]))
+            *key = errkeys[k];
+    return *key != NULL;
+}
+
+/* What a successful response means for the read: a body that did not decode fails it; one
+ * that looks like an API error is read (as the CDK does) with a warning. */
+static int decl_check_body(const struct decl_requester *r, const struct decl_run *run,
+                           const struct decl_page *page, const char *method, const char *url,
+                           struct wv_error *err)
+{
+    const char *key = NULL;
+    if (!page->body) {
+        char *why = decl_decode_error(page, r->jsonl);
+        wv_error_set(err, WV_E_HTTP, page->resp.status, "%s %s: HTTP %ld: %s", method, url,
+                     page->resp.status, why);
+        free(why);
+        return -1;
+    }
+    if (decl_error_body(page->body, &key)) {
+        struct wv_error note = {0};
+        char *ex = decl_excerpt(&page->resp);
+        wv_error_set(&note, WV_E_HTTP, 0,
+                     "%s %s: HTTP %ld with an error body ('%s' key) and no records: %s", method,
+                     url, page->resp.status, key, ex);
+        free(ex);
+        decl_note(run, WV_LOG_WARN, &note);
+    }
+    return 0;
+}
+
+/* Waits before retrying after a failed exchange (no response), with a notice. */
+static int decl_retry_network(const struct decl_requester *r, struct decl_run *run,
+                              const struct wv_error *e, int attempt, int max,
+                              struct wv_error *err)
+{
+    struct wv_error note = {0};
+    wv_error_set(&note, e->code, 0, "%s, retrying (%d of %d)", e->msg, attempt + 1, max);
+    decl_note(run, WV_LOG_INFO, &note);
+    return conn_decl_sleep(run, conn_decl_errh_backoff(r->errh, NULL, attempt + 1, run), err);
 }
 
 /* Sends the request, retrying as the error handler says. */
@@ -266,8 +449,7 @@ int conn_decl_requester_send(const struct decl_requester *r, struct decl_run *ru
         conn_decl_page_done(page);
         if (conn_http_do(run->http, &hr, &page->resp, &e) < 0) {
             if (wv_code_retryable(e.code) && attempt < max) {
-                if (conn_decl_sleep(run, conn_decl_errh_backoff(r->errh, NULL, attempt + 1, run),
-                                    err) < 0)
+                if (decl_retry_network(r, run, &e, attempt, max, err) < 0)
                     break;
                 continue;
             }
@@ -279,12 +461,20 @@ int conn_decl_requester_send(const struct decl_requester *r, struct decl_run *ru
         decl_decode(page, r->jsonl);
         enum decl_action act = DECL_ACT_SUCCESS;
         char *msg = NULL;
-        if (conn_decl_errh_classify(r->errh, &page->resp, page->body, run, &act, &msg, err) < 0)
+        struct wv_json *none = page->body ? NULL : wv_json_object(); /* undecoded: {} */
+        int crc = conn_decl_errh_classify(r->errh, &page->resp, page->body ? page->body : none,
+                                          run, &act, &msg, err);
+        wv_json_free(none);
+        if (crc < 0)
             break;
         char *url = conn_http_redact(page->resp.url ? page->resp.url : p.url);
-        if (act == DECL_ACT_SUCCESS || act == DECL_ACT_IGNORE) {
-            page->ignored = act == DECL_ACT_IGNORE;
+        if (act == DECL_ACT_IGNORE) {
+            page->ignored = true;
+            if (!page->body)
+                page->body = wv_json_object();
             rc = 0;
+        } else if (act == DECL_ACT_SUCCESS) {
+            rc = decl_check_body(r, run, page, p.method, url, err);
         } else if (act == DECL_ACT_FAIL) {
             char *ex = msg ? NULL : decl_excerpt(&page->resp);
             wv_error_set(err, WV_E_HTTP, page->resp.status, "%s %s: HTTP %ld: %s", p.method, url,
@@ -297,8 +487,7 @@ int conn_decl_requester_send(const struct decl_requester *r, struct decl_run *ru
             struct wv_error note = {0};
             wv_error_set(&note, WV_E_HTTP, 0, "%s %s: HTTP %ld, retrying (%d of %d)", p.method,
                          url, page->resp.status, attempt + 1, max);
-            conn_decl_redact_error(run, &note); /* logs never show airbyte_secret values */
-            wv_logf(run->log, WV_LOG_INFO, "%s", note.msg);
+            decl_note(run, WV_LOG_INFO, &note);
             free(url);
             free(msg);
             if (conn_decl_sleep(run, conn_decl_errh_backoff(r->errh, &page->resp, attempt + 1, run),

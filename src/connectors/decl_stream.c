@@ -191,30 +191,43 @@ static int decl_page_request(const struct decl_stream *s, struct decl_run *run,
     return 0;
 }
 
-/* Hands a page's records to the reader; counts what passed. */
+/* Hands a page's records to the reader; counts what passed and keeps a copy of the last one
+ * passed (the paginator's last_record, which must outlive the page). Records borrowed from the
+ * page body are passed as they are: the reader's free of them is a no-op (see
+ * wv_json_in_arena); owned ones are handed over. */
 static int decl_page_records(struct conn_decl_stream_read *rd, const struct wv_json *slice,
                              struct wv_json *recs, size_t *kept, struct wv_json **last,
                              struct wv_error *err)
 {
+    const struct wv_json *last_borrowed = NULL;
+    int rc = 0;
     for (size_t i = 0; i < recs->len; i++) {
+        struct wv_json *rec = recs->items[i];
         bool keep = true;
-        if (rd->cr &&
-            conn_decl_cursor_observe(rd->cr, slice, recs->items[i], rd->run, &keep, err) < 0)
-            return -1;
+        if (rd->cr && (rc = conn_decl_cursor_observe(rd->cr, slice, rec, rd->run, &keep, err)) < 0)
+            break;
         if (!keep)
             continue;
         (*kept)++;
-        wv_json_free(*last);
-        *last = wv_json_dup(recs->items[i]);
-        struct wv_json *rec = recs->items[i];
-        recs->items[i] = wv_json_null();
+        if (wv_json_in_arena(rec)) {
+            last_borrowed = rec;
+        } else {
+            last_borrowed = NULL;
+            wv_json_free(*last);
+            *last = wv_json_dup(rec);
+            recs->items[i] = wv_json_null();
+        }
         rd->count++;
-        if (rd->fn(rd->ctx, slice, rec, err) < 0)
-            return -1;
+        if ((rc = rd->fn(rd->ctx, slice, rec, err)) < 0)
+            break;
         if (rd->max_records && rd->count >= rd->max_records)
-            return 0;
+            break;
     }
-    return 0;
+    if (last_borrowed) {
+        wv_json_free(*last);
+        *last = wv_json_dup(last_borrowed);
+    }
+    return rc < 0 ? -1 : 0;
 }
 
 /* Reads every page of one slice. */
@@ -263,8 +276,8 @@ int conn_decl_stream_read_slice(struct conn_decl_stream_read *rd, const struct w
             rc = conn_decl_paginator_next(&s->pag, &page, token, kept, last, &v, rd->run, &next,
                                           err);
         conn_decl_req_done(&req);
+        wv_json_free(recs); /* before the page: it may hold records borrowed from the body */
         conn_decl_page_done(&page);
-        wv_json_free(recs);
         wv_json_free(npt);
         wv_json_free(token);
         token = next;

@@ -33,7 +33,29 @@ int conn_decl_unsupported(const char *origin, const struct wv_json *node, const 
                         conn_decl_where(origin, node, w, sizeof w), what, conn_decl_type(node));
 }
 
-/* Builds v from node (NULL: absent). */
+/* Compiles a template of v; a failure is kept in v->deferred (first one wins) and yields NULL. */
+static struct conn_tmpl *decl_compile(struct decl_val *v, const char *text, const char *where)
+{
+    struct wv_error e;
+    wv_error_clear(&e);
+    struct conn_tmpl *t = conn_tmpl_compile(text, where, &e);
+    if (!t && !v->deferred) {
+        v->deferred = wv_strdup(e.msg);
+        v->deferred_code = e.code != WV_E_OK ? e.code : WV_E_CONFIG;
+    }
+    return t;
+}
+
+/* Raises the deferred compile error of v, if any: -1 then. */
+static int decl_deferred(const struct decl_val *v, struct wv_error *err)
+{
+    if (!v || !v->deferred)
+        return 0;
+    return wv_error_set(err, v->deferred_code, 0, "%s", v->deferred);
+}
+
+/* Builds v from node (NULL: absent); a template that does not compile is kept as a deferred
+ * error (see struct decl_val). */
 int conn_decl_val_build(struct decl_val *v, const struct wv_json *node, const char *origin,
                         struct wv_error *err)
 {
@@ -46,8 +68,8 @@ int conn_decl_val_build(struct decl_val *v, const struct wv_json *node, const ch
     conn_decl_where(origin, node, w, sizeof w);
     switch (node->type) {
     case WV_JSON_STRING:
-        v->t = conn_tmpl_compile(node->s, w, err);
-        return v->t ? 0 : -1;
+        v->t = decl_compile(v, node->s, w);
+        return 0;
     case WV_JSON_OBJECT:
     case WV_JSON_ARRAY:
         v->n = node->len;
@@ -55,8 +77,8 @@ int conn_decl_val_build(struct decl_val *v, const struct wv_json *node, const ch
         if (node->type == WV_JSON_OBJECT)
             v->keys = wv_calloc(node->len ? node->len : 1, sizeof *v->keys);
         for (size_t i = 0; i < node->len; i++) {
-            if (v->keys && !(v->keys[i] = conn_tmpl_compile(node->keys[i], w, err)))
-                return -1;
+            if (v->keys)
+                v->keys[i] = decl_compile(v, node->keys[i], w);
             if (conn_decl_val_build(&v->kids[i], node->items[i], origin, err) < 0)
                 return -1;
         }
@@ -82,6 +104,7 @@ void conn_decl_val_done(struct decl_val *v)
     }
     free(v->keys);
     free(v->kids);
+    free(v->deferred);
     memset(v, 0, sizeof *v);
 }
 
@@ -133,6 +156,8 @@ int conn_decl_val_eval(const struct decl_val *v, const struct decl_vars *vars,
         *out = dflt ? wv_json_dup(dflt) : wv_json_null();
         return 0;
     }
+    if (decl_deferred(v, err) < 0)
+        return -1;
     if (v->t) {
         struct conn_interp_var vv[16];
         struct conn_interp_env env;
@@ -192,6 +217,8 @@ int conn_decl_val_text(const struct decl_val *v, const struct decl_vars *vars,
                        const struct decl_run *run, char **out, struct wv_error *err)
 {
     *out = NULL;
+    if (decl_deferred(v, err) < 0)
+        return -1;
     if (v && v->t) {
         struct conn_interp_var vv[16];
         struct conn_interp_env env;
@@ -213,6 +240,8 @@ int conn_decl_val_truthy(const struct decl_val *v, const struct decl_vars *vars,
     *out = dflt;
     if (!v || !v->present)
         return 0;
+    if (decl_deferred(v, err) < 0)
+        return -1;
     if (v->t) {
         struct conn_interp_var vv[16];
         struct conn_interp_env env;
