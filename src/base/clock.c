@@ -32,7 +32,7 @@ static const struct wv_clock sys_clock = {&sys_ops, NULL};
 const struct wv_clock *wv_clock_system(void) { return &sys_clock; }
 
 /* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t wv_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -43,7 +43,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 }
 
 /* Civil date of a day count. */
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
+void wv_civil_from_days(int64_t z, int *y, int *m, int *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -64,7 +64,7 @@ void wv_time_split(int64_t ms, struct wv_tm *tm)
         rem += 86400000;
         days--;
     }
-    civil_from_days(days, &tm->year, &tm->month, &tm->day);
+    wv_civil_from_days(days, &tm->year, &tm->month, &tm->day);
     tm->hour = (int)(rem / 3600000);
     tm->min = (int)(rem / 60000 % 60);
     tm->sec = (int)(rem / 1000 % 60);
@@ -74,7 +74,7 @@ void wv_time_split(int64_t ms, struct wv_tm *tm)
 /* Joins UTC fields into epoch ms. */
 int64_t wv_time_join(const struct wv_tm *tm)
 {
-    int64_t days = days_from_civil(tm->year, tm->month, tm->day);
+    int64_t days = wv_days_from_civil(tm->year, tm->month, tm->day);
     return days * 86400000 + (int64_t)tm->hour * 3600000 + (int64_t)tm->min * 60000 +
            (int64_t)tm->sec * 1000 + tm->ms;
 }

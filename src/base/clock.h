@@ -30,6 +30,10 @@ struct wv_tm {
     int hour, min, sec, ms;
 };
 
+/* Proleptic Gregorian calendar: days since 1970-01-01 of a date, and back. */
+int64_t wv_days_from_civil(int64_t y, int m, int d);
+void wv_civil_from_days(int64_t z, int *y, int *m, int *d);
+
 void wv_time_split(int64_t ms, struct wv_tm *tm);
 int64_t wv_time_join(const struct wv_tm *tm);
 

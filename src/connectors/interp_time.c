@@ -9,54 +9,30 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/clock.h"
 #include "connectors/interp_priv.h"
 
 #define DAY_US 86400000000LL
 #define SEC_US 1000000LL
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* The date of a day number. */
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
 
 /* Splits microseconds since the epoch. */
 void conn_ip_split(int64_t us, struct ip_bt *t)
 {
     int64_t days = us >= 0 ? us / DAY_US : -((-us + DAY_US - 1) / DAY_US);
     int64_t rem = us - days * DAY_US;
-    civil_from_days(days, &t->y, &t->mo, &t->d);
+    wv_civil_from_days(days, &t->y, &t->mo, &t->d);
     t->h = (int)(rem / (3600 * SEC_US));
     t->mi = (int)(rem / (60 * SEC_US) % 60);
     t->s = (int)(rem / SEC_US % 60);
     t->us = (int)(rem % SEC_US);
     t->wday = (int)(((days % 7) + 7 + 3) % 7); /* 1970-01-01 was a Thursday */
-    t->yday = (int)(days - days_from_civil(t->y, 1, 1)) + 1;
+    t->yday = (int)(days - wv_days_from_civil(t->y, 1, 1)) + 1;
 }
 
 /* Joins a broken-down time. */
 int64_t conn_ip_join(int y, int mo, int d, int h, int mi, int s, int us)
 {
-    return days_from_civil(y, mo, d) * DAY_US + ((int64_t)h * 3600 + mi * 60 + s) * SEC_US + us;
+    return wv_days_from_civil(y, mo, d) * DAY_US + ((int64_t)h * 3600 + mi * 60 + s) * SEC_US + us;
 }
 
 static int days_in_month(int y, int m)
