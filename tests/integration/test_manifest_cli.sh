@@ -109,4 +109,20 @@ printf 'connector: manifest:connectors/items.yaml\nconfig:\n  api_key: "{{ env.I
 printf 'source: items\nstreams: [{name: items, sync_mode: full_refresh, destination_sync_mode: overwrite}]\n' >"$T/ws/connections/items.yaml"
 ITEMS_KEY=test-api-key WEAVER_HTTP_REWRITE="$RW" "$W" -w "$T/ws" sync items >/dev/null
 expect_eq "$(raw count "$T/ws/raw/items" items)" 250 "sync from a manifest source: 250 records in the raw zone"
+
+# incremental through a workspace: windows, state committed, the next sync starts from it
+cp "${WEAVER_TEST_DATA:-$HERE/../data}/decl/incremental.yaml" "$T/ws/connectors/inc.yaml"
+printf 'connector: manifest:connectors/inc.yaml\nconfig: {start_date: "2024-01-01", categories: [alpha]}\n' >"$T/ws/sources/inc.yaml"
+printf 'source: inc\nstreams: [{name: items_windows, sync_mode: incremental, destination_sync_mode: append_dedup}]\n' >"$T/ws/connections/inc.yaml"
+python3 -c 'import urllib.request,sys; urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:%s/_requests" % sys.argv[1], method="DELETE"))' "$port"
+out=$(WEAVER_HTTP_REWRITE="$RW" "$W" -w "$T/ws" sync inc)
+expect_contains "$out" "succeeded: 217 records" "incremental sync 1: 217 records in 4 windows"
+expect_contains "$("$W" -w "$T/ws" state show inc)" '"updated_at": "2024-01-10T00:00:00Z"' "state committed at the end of the last window"
+out=$(WEAVER_HTTP_REWRITE="$RW" "$W" -w "$T/ws" sync inc)
+expect_contains "$out" "succeeded: 1 records" "incremental sync 2 starts from the state (one boundary record)"
+starts=$(python3 -c 'import json,urllib.request,sys
+d=json.load(urllib.request.urlopen("http://127.0.0.1:%s/_requests?path=/items/all" % sys.argv[1]))
+print(",".join(r["query"]["start"] for r in d["requests"]))' "$port")
+expect_eq "$starts" "2024-01-01T00:00:00Z,2024-01-04T00:00:00Z,2024-01-07T00:00:00Z,2024-01-10T00:00:00Z,2024-01-10T00:00:00Z" "window starts of both syncs"
+expect_eq "$(raw check-dedup "$T/ws/raw/inc" items_windows)" 217 "dedup keeps one line per id"
 finish
