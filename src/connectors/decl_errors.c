@@ -1,6 +1,6 @@
 /* decl_errors.c - error handling of declarative requests: DefaultErrorHandler with
  * HttpResponseFilter (http_codes, error_message_contains, predicate; actions SUCCESS, FAIL,
- * RETRY, IGNORE, RATE_LIMITED), CompositeErrorHandler, backoff strategies (Exponential,
+ * RETRY, IGNORE, RATE_LIMITED, RESET_PAGINATION), CompositeErrorHandler, backoff strategies (Exponential,
  * Constant, WaitTimeFromHeader, WaitUntilTimeFromHeader) and Retry-After. Follows the CDK's
  * requesters/error_handlers/. Built on the opening thread; used by the reading thread. */
 #include <stdlib.h>
@@ -44,7 +44,8 @@ struct decl_errh {
 /* Parses an action name. */
 static int decl_action_parse(const char *s, enum decl_action *a)
 {
-    static const char *const names[] = {"SUCCESS", "FAIL", "RETRY", "IGNORE", "RATE_LIMITED"};
+    static const char *const names[] = {"SUCCESS", "FAIL",         "RETRY",
+                                        "IGNORE",  "RATE_LIMITED", "RESET_PAGINATION"};
     for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
         if (strcmp(s, names[i]) == 0) {
             *a = (enum decl_action)i;

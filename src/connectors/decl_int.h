@@ -151,7 +151,8 @@ enum decl_action {
     DECL_ACT_FAIL,
     DECL_ACT_RETRY,
     DECL_ACT_IGNORE,
-    DECL_ACT_RATE_LIMITED
+    DECL_ACT_RATE_LIMITED,
+    DECL_ACT_RESET_PAGINATION /* restart the slice's pagination (decl_stream.c) */
 };
 
 struct decl_errh;
@@ -172,12 +173,38 @@ int conn_decl_sleep(const struct decl_run *run, double seconds, struct wv_error 
 
 /* ---- the requester (decl_requester.c) ---- */
 
+/* Response decoders (the CDK's decoders/). */
+enum decl_decoder {
+    DECL_DEC_JSON,     /* JsonDecoder */
+    DECL_DEC_JSONL,    /* JsonlDecoder: one JSON record per line */
+    DECL_DEC_ITERABLE, /* IterableDecoder: {"record": line} per line */
+    DECL_DEC_XML,      /* XmlDecoder (decl_xml.c) */
+    DECL_DEC_CSV       /* CsvDecoder: one object per row, keyed by the header row */
+};
+
 struct decl_requester {
     struct decl_val url_base, path, method, params, headers, body_json, body_data;
     struct decl_auth *auth; /* owned, NULL: no auth */
     struct decl_errh *errh; /* owned, NULL: default handling */
-    bool jsonl;             /* JsonlDecoder: one JSON record per line */
+    bool jsonl;             /* JsonlDecoder: one JSON record per line (decoder == JSONL) */
+    enum decl_decoder decoder;
+    bool gzip;       /* GzipDecoder around decoder: a body starting 1f 8b is inflated first */
+    char csv_delim;  /* CsvDecoder.delimiter */
+    char **csv_none; /* CsvDecoder.set_values_to_none (NULL-terminated, owned) or NULL */
 };
+
+/* Sets r's decoder from a decoder component (NULL: JsonDecoder); an unsupported one fails. */
+int conn_decl_decoder_build(struct decl_requester *r, const struct wv_json *node,
+                            const char *origin, struct wv_error *err);
+/* XmlDecoder: parses an XML document into the JSON shape of xmltodict.parse (attributes as
+ * "@name", text as "#text", repeated elements as lists). Errors carry "xml:line:col". *out:
+ * caller frees (decl_xml.c). */
+int conn_decl_xml_parse(const char *text, size_t len, struct wv_json **out, struct wv_error *err);
+/* Decodes a body with r's non-JSON decoder (ITERABLE, XML, CSV). *out: caller frees. */
+int conn_decl_decode_text(const struct decl_requester *r, const char *s, size_t n,
+                          struct wv_json **out, struct wv_error *err);
+/* Inflates a gzip stream (size-capped). *out: caller frees. */
+int conn_decl_gunzip(const char *s, size_t n, char **out, size_t *out_len, struct wv_error *err);
 
 int conn_decl_requester_build(struct decl_requester *r, const struct wv_json *node,
                               const char *origin, struct wv_error *err);
@@ -188,6 +215,8 @@ struct decl_page {
     struct wv_json *body;    /* decoded JSON (owned), null when not JSON */
     struct wv_json *headers; /* owned */
     bool ignored;            /* the error handler said IGNORE */
+    bool reset;              /* the error handler said RESET_PAGINATION (body is {}) */
+    char *decode_error;      /* why a non-JSON or gzip body did not decode (owned) or NULL */
 };
 /* Sends the request (requester fields + extra), retrying as the error handler says. */
 int conn_decl_requester_send(const struct decl_requester *r, struct decl_run *run,
@@ -307,6 +336,10 @@ struct decl_stream {
     struct decl_router **routers;
     size_t n_routers;
     struct decl_cursor *cur; /* NULL: full refresh only */
+    /* SimpleRetriever.pagination_reset (PaginationReset): split (SPLIT_USING_CURSOR, else
+     * RESET) and limits.number_of_records (0: none). */
+    bool reset_split;
+    int64_t reset_limit;
 };
 
 /* One read of a stream. */
@@ -318,6 +351,8 @@ struct conn_decl_stream_read {
     void *ctx;
     size_t max_records, count;
     const char *ns;
+    const char *win_start; /* borrowed: the datetime window's start key in slices, or NULL */
+    size_t since_reset;    /* records of the slice since its last pagination reset */
 };
 
 /* Reads one slice, every page. */

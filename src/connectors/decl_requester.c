@@ -1,7 +1,7 @@
 /* decl_requester.c - HttpRequester: url_base + path, http_method, request_parameters,
  * request_headers, request_body_json / request_body_data (and request_body), authenticator and
- * the retry loop driven by the error handler; responses decoded as JSON (JsonDecoder) with
- * headers['link'] parsed. Follows the CDK's requesters/http_requester.py and http/http_client.py.
+ * the retry loop driven by the error handler; responses decoded by the stream's decoder (JSON
+ * here, the others in decl_xml.c) with headers['link'] parsed. Follows the CDK's requesters/http_requester.py and http/http_client.py.
  * Built on the opening thread; sends on the reading thread. */
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +61,7 @@ void conn_decl_requester_done(struct decl_requester *r)
     conn_decl_val_done(&r->body_data);
     conn_decl_auth_free(r->auth);
     conn_decl_errh_free(r->errh);
+    wv_strv_free(r->csv_none);
     memset(r, 0, sizeof *r);
 }
 
@@ -70,6 +71,7 @@ void conn_decl_page_done(struct decl_page *p)
     conn_http_resp_done(&p->resp);
     wv_json_free(p->body);
     wv_json_free(p->headers);
+    free(p->decode_error);
     memset(p, 0, sizeof *p);
 }
 
@@ -241,18 +243,38 @@ static struct wv_json *decl_decode_jsonl(const char *body, size_t len)
     return arr;
 }
 
-/* Decodes a response body (JsonDecoder) and its headers. An empty body becomes {} (as in the
- * CDK); an unparseable one leaves page->body NULL for the caller to report (the CDK logs it
- * and yields nothing, which would silently drop the page and end pagination). */
-static void decl_decode(struct decl_page *page, bool jsonl)
+/* Decodes a response body with the requester's decoder (JsonDecoder by default; GzipDecoder
+ * inflates a body that starts with the gzip magic first) and its headers. An empty JSON body
+ * becomes {} (as in the CDK); an unparseable one leaves page->body NULL for the caller to
+ * report (the CDK logs it and yields nothing, which would silently drop the page and end
+ * pagination); non-JSON decoders and gzip put their reason in page->decode_error. */
+static void decl_decode(struct decl_page *page, const struct decl_requester *r)
 {
     struct wv_error e = {0};
-    page->body = jsonl ? decl_decode_jsonl(page->resp.body, page->resp.body_len)
-                 : page->resp.body_len
-                     ? wv_json_parse_arena(page->resp.body, page->resp.body_len, "response", &e)
-                     : NULL;
-    if (!page->body && !page->resp.body_len)
+    const char *b = page->resp.body;
+    size_t n = page->resp.body_len;
+    char *infl = NULL;
+    if (r->gzip && n >= 2 && (unsigned char)b[0] == 0x1f && (unsigned char)b[1] == 0x8b) {
+        if (conn_decl_gunzip(b, n, &infl, &n, &e) < 0) {
+            page->decode_error = wv_strdup(e.msg);
+            n = 0;
+        }
+        b = infl;
+    }
+    if (page->decode_error)
+        page->body = NULL;
+    else if (r->decoder == DECL_DEC_JSONL)
+        page->body = decl_decode_jsonl(b, n);
+    else if (r->decoder != DECL_DEC_JSON)
+        page->body = conn_decl_decode_text(r, b, n, &page->body, &e) < 0 ? NULL : page->body;
+    else if (n)
+        page->body = wv_json_parse_arena(b, n, "response", &e);
+    if (!page->body && !page->decode_error && (infl || r->decoder > DECL_DEC_JSONL) &&
+        wv_error_isset(&e))
+        page->decode_error = wv_strdup(e.msg);
+    if (!page->body && !n && !page->decode_error)
         page->body = wv_json_object();
+    free(infl);
     page->headers = page->resp.headers ? wv_json_dup(page->resp.headers) : wv_json_object();
     const char *link = wv_json_get_str(page->headers, "link");
     if (link)
@@ -401,7 +423,8 @@ static int decl_check_body(const struct decl_requester *r, const struct decl_run
 {
     const char *key = NULL;
     if (!page->body) {
-        char *why = decl_decode_error(page, r->jsonl);
+        char *why = page->decode_error ? wv_strdup(page->decode_error)
+                                       : decl_decode_error(page, r->jsonl);
         wv_error_set(err, WV_E_HTTP, page->resp.status, "%s %s: HTTP %ld: %s", method, url,
                      page->resp.status, why);
         free(why);
@@ -458,7 +481,7 @@ int conn_decl_requester_send(const struct decl_requester *r, struct decl_run *ru
                 wv_error_prefix(err, "after %d retries", attempt);
             break;
         }
-        decl_decode(page, r->jsonl);
+        decl_decode(page, r);
         enum decl_action act = DECL_ACT_SUCCESS;
         char *msg = NULL;
         struct wv_json *none = page->body ? NULL : wv_json_object(); /* undecoded: {} */
@@ -468,7 +491,12 @@ int conn_decl_requester_send(const struct decl_requester *r, struct decl_run *ru
         if (crc < 0)
             break;
         char *url = conn_http_redact(page->resp.url ? page->resp.url : p.url);
-        if (act == DECL_ACT_IGNORE) {
+        if (act == DECL_ACT_RESET_PAGINATION) {
+            page->reset = true;
+            wv_json_free(page->body);
+            page->body = wv_json_object();
+            rc = 0;
+        } else if (act == DECL_ACT_IGNORE) {
             page->ignored = true;
             if (!page->body)
                 page->body = wv_json_object();

@@ -104,12 +104,15 @@ struct decl_stream *conn_decl_stream_build(const struct wv_json *node, const cha
         conn_decl_stream_free(s);
         return NULL;
     }
-    const char *dec = conn_decl_type(wv_json_get(ret, "decoder"));
-    if (!*dec)
-        dec = conn_decl_type(wv_json_get(req, "decoder"));
-    s->req.jsonl = strcmp(dec, "JsonlDecoder") == 0;
-    if (*dec && !s->req.jsonl && strcmp(dec, "JsonDecoder") != 0) {
-        conn_decl_unsupported(origin, wv_json_get(ret, "decoder"), "decoder", err);
+    const struct wv_json *pr = wv_json_get(ret, "pagination_reset");
+    s->reset_split = wv_str_eq(wv_json_get_str(pr, "action"), "SPLIT_USING_CURSOR");
+    if (wv_json_get_i64(wv_json_get(pr, "limits"), "number_of_records", &s->reset_limit) < 0 ||
+        s->reset_limit < 0)
+        s->reset_limit = 0;
+    const struct wv_json *dec = wv_json_get(ret, "decoder");
+    if (!dec)
+        dec = wv_json_get(req, "decoder");
+    if (conn_decl_decoder_build(&s->req, dec, origin, err) < 0) {
         wv_error_prefix(err, "stream '%s'", name);
         conn_decl_stream_free(s);
         return NULL;
@@ -197,7 +200,7 @@ static int decl_page_request(const struct decl_stream *s, struct decl_run *run,
  * wv_json_in_arena); owned ones are handed over. */
 static int decl_page_records(struct conn_decl_stream_read *rd, const struct wv_json *slice,
                              struct wv_json *recs, size_t *kept, struct wv_json **last,
-                             struct wv_error *err)
+                             struct wv_json **seen, struct wv_error *err)
 {
     const struct wv_json *last_borrowed = NULL;
     int rc = 0;
@@ -209,6 +212,11 @@ static int decl_page_records(struct conn_decl_stream_read *rd, const struct wv_j
         if (!keep)
             continue;
         (*kept)++;
+        const struct wv_json *cv = rd->cr ? wv_json_get(rec, rd->cr->field) : NULL;
+        if (cv && cv->type != WV_JSON_NULL && (!*seen || wv_json_compare(cv, *seen) > 0)) {
+            wv_json_free(*seen);
+            *seen = wv_json_dup(cv);
+        }
         if (wv_json_in_arena(rec)) {
             last_borrowed = rec;
         } else {
@@ -230,62 +238,119 @@ static int decl_page_records(struct conn_decl_stream_read *rd, const struct wv_j
     return rc < 0 ? -1 : 0;
 }
 
+/* After a pagination reset (RESET_PAGINATION or limits.number_of_records), the slice to
+ * read from the first page again, as the CDK's PaginationTracker: SPLIT_USING_CURSOR starts
+ * the datetime window at the highest cursor value seen in the slice (the record's raw value);
+ * the same slice may be read again once (with a splitting cursor: not at all). */
+static int decl_reset_slice(struct conn_decl_stream_read *rd, const struct wv_json *orig,
+                            struct wv_json **cur, const struct wv_json *seen, int *same,
+                            struct wv_error *err)
+{
+    bool split = rd->s->reset_split && rd->cr && rd->win_start;
+    struct wv_json *next = NULL;
+    if (split && seen) {
+        next = wv_json_dup(orig);
+        wv_json_set(next, rd->win_start, wv_json_dup(seen));
+    }
+    if (!next || wv_json_equal(next, *cur)) {
+        wv_json_free(next);
+        if (++*same >= (split ? 1 : 2))
+            return wv_error_set(err, WV_E_HTTP, 0,
+                                "pagination reset %d time(s) on the same slice, allowed %d",
+                                *same, split ? 0 : 1);
+        return 0;
+    }
+    *same = 0;
+    wv_json_free(*cur);
+    *cur = next;
+    return 0;
+}
+
+/* Reads one page of a slice: request, records, and the next token (*next, NULL to stop). */
+static int decl_read_page(struct conn_decl_stream_read *rd, const struct wv_json *slice,
+                          const struct wv_json *token, struct wv_json **last,
+                          struct wv_json **seen, struct wv_json **next, bool *reset,
+                          struct wv_error *err)
+{
+    const struct decl_stream *s = rd->s;
+    struct wv_json *npt = NULL;
+    if (token) {
+        npt = wv_json_object();
+        wv_json_set(npt, "next_page_token", wv_json_dup(token));
+    }
+    struct decl_vars v = {.config = rd->run->config,
+                          .parameters = s->params,
+                          .stream_state = rd->cr ? rd->cr->state : NULL,
+                          .stream_slice = slice,
+                          .next_page_token = npt};
+    struct decl_vars rv = v;
+    if (s->req_params)
+        rv.parameters = s->req_params;
+    struct decl_req req;
+    struct decl_page page;
+    struct wv_json *recs = wv_json_array();
+    size_t kept = 0;
+    conn_decl_req_init(&req);
+    memset(&page, 0, sizeof page);
+    int rc = decl_page_request(s, rd->run, &rv, token, &req, err);
+    if (rc == 0)
+        rc = conn_decl_requester_send(&s->req, rd->run, &rv, &req, &page, err);
+    if (rc == 0 && !page.reset)
+        rc = conn_decl_selector_select(s->sel, &page, &v, rd->run, recs, err);
+    if (rc == 0)
+        rc = decl_page_records(rd, slice, recs, &kept, last, seen, err);
+    *reset = page.reset;
+    bool done = page.ignored || page.reset || (rd->max_records && rd->count >= rd->max_records) ||
+                (rd->cr && rd->cr->feed_stop);
+    if (rc == 0 && !done)
+        rc = conn_decl_paginator_next(&s->pag, &page, token, kept, *last, &v, rd->run, next,
+                                      err);
+    rd->since_reset += kept;
+    conn_decl_req_done(&req);
+    wv_json_free(recs); /* before the page: it may hold records borrowed from the body */
+    conn_decl_page_done(&page);
+    wv_json_free(npt);
+    return rc;
+}
+
 /* Reads every page of one slice. */
 int conn_decl_stream_read_slice(struct conn_decl_stream_read *rd, const struct wv_json *slice,
                                 struct wv_error *err)
 {
     const struct decl_stream *s = rd->s;
-    struct wv_json *token = conn_decl_paginator_initial(&s->pag), *last = NULL;
-    int rc = 0;
+    struct wv_json *token = conn_decl_paginator_initial(&s->pag), *last = NULL, *seen = NULL;
+    struct wv_json *cur = wv_json_dup(slice);
+    int rc = 0, same = 0;
     if (rd->cr)
         rd->cr->feed_stop = false;
+    rd->since_reset = 0;
     for (long pageno = 0; rc == 0 && pageno < DECL_MAX_PAGES; pageno++) {
         if (rd->run->cancel && *rd->run->cancel) {
             rc = wv_error_set(err, WV_E_CANCELLED, 0, "cancelled");
             break;
         }
-        struct wv_json *npt = NULL;
-        if (token) {
-            npt = wv_json_object();
-            wv_json_set(npt, "next_page_token", wv_json_dup(token));
-        }
-        struct decl_vars v = {.config = rd->run->config,
-                              .parameters = s->params,
-                              .stream_state = rd->cr ? rd->cr->state : NULL,
-                              .stream_slice = slice,
-                              .next_page_token = npt};
-        struct decl_vars rv = v;
-        if (s->req_params)
-            rv.parameters = s->req_params;
-        struct decl_req req;
-        struct decl_page page;
-        struct wv_json *recs = wv_json_array(), *next = NULL;
-        size_t kept = 0;
-        conn_decl_req_init(&req);
-        memset(&page, 0, sizeof page);
-        rc = decl_page_request(s, rd->run, &rv, token, &req, err);
-        if (rc == 0)
-            rc = conn_decl_requester_send(&s->req, rd->run, &rv, &req, &page, err);
-        if (rc == 0)
-            rc = conn_decl_selector_select(s->sel, &page, &v, rd->run, recs, err);
-        if (rc == 0)
-            rc = decl_page_records(rd, slice, recs, &kept, &last, err);
-        bool done = page.ignored || (rd->max_records && rd->count >= rd->max_records) ||
-                    (rd->cr && rd->cr->feed_stop);
-        if (rc == 0 && !done)
-            rc = conn_decl_paginator_next(&s->pag, &page, token, kept, last, &v, rd->run, &next,
-                                          err);
-        conn_decl_req_done(&req);
-        wv_json_free(recs); /* before the page: it may hold records borrowed from the body */
-        conn_decl_page_done(&page);
-        wv_json_free(npt);
+        struct wv_json *next = NULL;
+        bool reset = false;
+        rc = decl_read_page(rd, cur, token, &last, &seen, &next, &reset, err);
         wv_json_free(token);
         token = next;
-        if (!token || done)
+        if (rc == 0 && (reset || (s->reset_limit && rd->since_reset >= (size_t)s->reset_limit))) {
+            rc = decl_reset_slice(rd, slice, &cur, seen, &same, err);
+            wv_json_free(token);
+            token = conn_decl_paginator_initial(&s->pag);
+            wv_json_free(last);
+            last = NULL;
+            rd->since_reset = 0;
+            continue;
+        }
+        if (!token || (rd->max_records && rd->count >= rd->max_records) ||
+            (rd->cr && rd->cr->feed_stop))
             break;
     }
     wv_json_free(token);
     wv_json_free(last);
+    wv_json_free(seen);
+    wv_json_free(cur);
     return rc;
 }
 
@@ -307,6 +372,8 @@ int conn_decl_stream_read(struct conn_decl_stream_read *rd,
             wv_json_push(windows, wv_json_object());
         }
         for (size_t w = 0; rc == 0 && windows && w < windows->len; w++) {
+            const struct wv_json *win = windows->items[w];
+            rd->win_start = win->type == WV_JSON_OBJECT && win->len ? win->keys[0] : NULL;
             struct wv_json *slice = decl_merge_slices(parts->items[p], windows->items[w]);
             rc = conn_decl_stream_read_slice(rd, slice, err);
             wv_json_free(slice);
@@ -317,6 +384,7 @@ int conn_decl_stream_read(struct conn_decl_stream_read *rd,
             if (rd->max_records && rd->count >= rd->max_records)
                 break;
         }
+        rd->win_start = NULL;
         wv_json_free(windows);
         if (rd->max_records && rd->count >= rd->max_records)
             break;
