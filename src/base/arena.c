@@ -108,11 +108,9 @@ static void run_cleanups(struct wv_arena *a)
     }
 }
 
-/* Frees everything. */
-void wv_arena_free(struct wv_arena *a)
+/* Runs the cleanups and frees every chunk but the largest, which it returns (or NULL). */
+static struct chunk *release_all_but_largest(struct wv_arena *a)
 {
-    if (!a)
-        return;
     run_cleanups(a);
     struct chunk *keep = NULL;
     for (struct chunk *c = a->chunks; c; c = c->next)
@@ -123,6 +121,15 @@ void wv_arena_free(struct wv_arena *a)
         if (c != keep)
             free(c);
     }
+    return keep;
+}
+
+/* Frees everything. */
+void wv_arena_free(struct wv_arena *a)
+{
+    if (!a)
+        return;
+    struct chunk *keep = release_all_but_largest(a);
     if (keep)
         spare_put(keep);
     free(a);
@@ -131,16 +138,7 @@ void wv_arena_free(struct wv_arena *a)
 /* Empties the arena, keeping its largest chunk. */
 void wv_arena_reset(struct wv_arena *a)
 {
-    run_cleanups(a);
-    struct chunk *keep = NULL;
-    for (struct chunk *c = a->chunks; c; c = c->next)
-        if (!keep || c->size > keep->size)
-            keep = c;
-    for (struct chunk *c = a->chunks, *next; c; c = next) {
-        next = c->next;
-        if (c != keep)
-            free(c);
-    }
+    struct chunk *keep = release_all_but_largest(a);
     a->chunks = keep;
     a->capacity = keep ? keep->size : 0;
     if (keep) {
