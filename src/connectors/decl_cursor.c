@@ -28,6 +28,7 @@ struct decl_cursor {
     char *pstart, *pend; /* partition_field_start / _end */
     struct decl_reqopt start_opt, end_opt;
     bool client_side, strict, data_feed;
+    bool global; /* global_substream_cursor */
 };
 
 /* Parses digits (at most max, at least 1) into *v. Returns the count consumed or -1. */
@@ -379,6 +380,8 @@ struct decl_cursor *conn_decl_cursor_build(const struct wv_json *node, const cha
     c->strict = b;
     wv_json_get_bool(node, "is_data_feed", false, &b);
     c->data_feed = b;
+    wv_json_get_bool(node, "global_substream_cursor", false, &b);
+    c->global = b;
     c->has_end = wv_json_get(node, "end_datetime") != NULL;
     char w[512];
     if (!c->field || !wv_json_get(node, "start_datetime")) {
@@ -622,4 +625,44 @@ void conn_decl_cursor_close_slice(struct decl_cursor_run *cr, struct decl_run *r
     (void)run;
     if (cr->max_raw)
         wv_json_set(cr->state, cr->field, wv_json_dup(cr->max_raw));
+}
+
+/* DatetimeBasedCursor.global_substream_cursor. */
+bool conn_decl_cursor_global(const struct decl_cursor *c)
+{
+    return c->global;
+}
+
+/* Parses a cursor value with the cursor's formats. */
+int conn_decl_cursor_parse_value(const struct decl_cursor *c, const struct wv_json *v, int64_t *ms)
+{
+    return decl_cursor_value(c, v, ms);
+}
+
+/* A state value: ms in datetime_format (the CDK's state converter output_format). */
+struct wv_json *conn_decl_cursor_output(const struct decl_cursor *c, int64_t ms)
+{
+    char *s = conn_decl_time_format(ms, c->fmt);
+    struct wv_json *j = wv_json_str(s);
+    free(s);
+    return j;
+}
+
+/* The input state's cursor, else start_datetime (clamped to the end, as the windows are). */
+int conn_decl_cursor_origin(struct decl_cursor_run *cr, struct decl_run *run, int64_t *ms,
+                            struct wv_error *err)
+{
+    if (cr->state_ms != INT64_MIN) {
+        *ms = cr->state_ms;
+        return 0;
+    }
+    int64_t end = 0;
+    return decl_window_bounds(cr, run, ms, &end, err);
+}
+
+/* Removes the window keys of a slice. */
+void conn_decl_cursor_strip(const struct decl_cursor *c, struct wv_json *slice)
+{
+    wv_json_remove(slice, c->pstart);
+    wv_json_remove(slice, c->pend);
 }

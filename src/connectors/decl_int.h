@@ -44,6 +44,9 @@ struct decl_val {
 struct decl_vars {
     const struct wv_json *config, *parameters, *stream_state, *stream_slice, *next_page_token,
         *response, *headers, *last_record, *last_page_size, *record, *creation_response;
+    /* AsyncRetriever: the completed job's polling response and the download target (a
+     * string) of the download requester (decl_async.c). */
+    const struct wv_json *polling_response, *download_target;
 };
 
 /* One read (or check): borrowed environment plus owned per-read resources. */
@@ -299,6 +302,18 @@ int conn_decl_cursor_observe(struct decl_cursor_run *cr, const struct wv_json *s
                              struct wv_error *err);
 /* After a slice: updates cr->state (owned). */
 void conn_decl_cursor_close_slice(struct decl_cursor_run *cr, struct decl_run *run);
+/* Per-partition state support (decl_cursor.c, used by decl_pcursor.c). */
+/* DatetimeBasedCursor.global_substream_cursor. */
+bool conn_decl_cursor_global(const struct decl_cursor *c);
+/* Parses a cursor value (string or epoch number) with the cursor's formats; -1 when it cannot. */
+int conn_decl_cursor_parse_value(const struct decl_cursor *c, const struct wv_json *v, int64_t *ms);
+/* ms as a state value in datetime_format. Caller frees. */
+struct wv_json *conn_decl_cursor_output(const struct decl_cursor *c, int64_t ms);
+/* Where a run's windows start before lookback: the input state's cursor, else start_datetime. */
+int conn_decl_cursor_origin(struct decl_cursor_run *cr, struct decl_run *run, int64_t *ms,
+                            struct wv_error *err);
+/* Removes the window keys (partition_field_start/_end) of a slice, leaving its partition. */
+void conn_decl_cursor_strip(const struct decl_cursor *c, struct wv_json *slice);
 
 /* Datetime helpers (strftime-like formats plus %s, %ms, %s_as_float). */
 int conn_decl_time_parse(const char *s, const char *fmt, int64_t *ms);
@@ -310,6 +325,7 @@ int conn_decl_duration_add(const char *iso, int64_t ms, int n, int64_t *out);
 
 struct decl_stream;
 struct decl_router;
+struct decl_async;
 
 struct decl_router *conn_decl_router_build(const struct wv_json *node, const char *origin,
                                            struct wv_error *err);
@@ -320,6 +336,14 @@ int conn_decl_router_partitions(const struct decl_router *r, struct decl_run *ru
 int conn_decl_router_inject(const struct decl_router *r, const struct wv_json *slice,
                             const struct decl_vars *vars, const struct decl_run *run,
                             struct decl_req *req, struct wv_error *err);
+/* Partitions as conn_decl_router_partitions, but parents with incremental_dependency are read
+ * incrementally from parent_in[parent name] (borrowed, may be NULL) and their states are set in
+ * parent_out (an object, borrowed; NULL: every parent read in full). Caller frees *parts. */
+int conn_decl_router_partitions_state(const struct decl_router *r, struct decl_run *run,
+                                      const struct wv_json *parent_in, struct wv_json *parent_out,
+                                      struct wv_json **parts, struct wv_error *err);
+/* Whether r is a SubstreamPartitionRouter. */
+bool conn_decl_router_substream(const struct decl_router *r);
 
 typedef int (*decl_record_fn)(void *ctx, const struct wv_json *slice, struct wv_json *record,
                               struct wv_error *err);
@@ -340,6 +364,7 @@ struct decl_stream {
      * RESET) and limits.number_of_records (0: none). */
     bool reset_split;
     int64_t reset_limit;
+    struct decl_async *async; /* AsyncRetriever (owned), NULL: SimpleRetriever */
 };
 
 /* One read of a stream. */
@@ -363,6 +388,19 @@ int conn_decl_stream_read(struct conn_decl_stream_read *rd,
                           int (*done_fn)(struct conn_decl_stream_read *rd, struct wv_error *err),
                           struct wv_error *err);
 
+/* ---- AsyncRetriever (decl_async.c) ---- */
+
+/* Builds the AsyncRetriever ret of the stream node (borrowed). Caller frees. */
+struct decl_async *conn_decl_async_build(const struct wv_json *stream, const struct wv_json *ret,
+                                         const char *origin, struct wv_error *err);
+void conn_decl_async_free(struct decl_async *a);
+/* Reads one slice of rd->s (whose async is set): creates a job, polls it every
+ * WEAVER_DECL_ASYNC_POLL_MS (default 5000) ms until its status_mapping says completed,
+ * failed or timeout (polling_job_timeout minutes, default 60), retries a failed or timed-out
+ * job up to 3 attempts in all, then downloads and deletes the completed job. */
+int conn_decl_async_read_slice(struct conn_decl_stream_read *rd, const struct wv_json *slice,
+                               struct wv_error *err);
+
 struct decl_stream *conn_decl_stream_build(const struct wv_json *node, const char *origin,
                                            struct wv_error *err);
 void conn_decl_stream_free(struct decl_stream *s);
@@ -371,6 +409,17 @@ const char *conn_decl_stream_name(const struct decl_stream *s);
  * max_records > 0 stops early. */
 int conn_decl_stream_read_all(const struct decl_stream *s, struct decl_run *run, size_t max_records,
                               decl_record_fn fn, void *ctx, struct wv_error *err);
+
+/* ---- per-partition cursor state (decl_pcursor.c) ---- */
+
+/* Receives a stream state (borrowed). */
+typedef int (*decl_state_fn)(void *ctx, const struct wv_json *state, struct wv_error *err);
+/* Reads a stream with partition routers and a cursor, keeping one cursor per partition in the
+ * CDK's per-partition state shape; in: the input stream state (borrowed, may be NULL). fn and
+ * state_fn get ctx; state_fn runs after each slice and once at the end. */
+int conn_decl_pcursor_read(const struct decl_stream *s, struct decl_run *run,
+                           const struct wv_json *in, decl_record_fn fn, decl_state_fn state_fn,
+                           void *ctx, struct wv_error *err);
 
 /* ---- dynamic streams and manifest preparation (decl_dynamic.c) ---- */
 

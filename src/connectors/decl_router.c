@@ -1,7 +1,8 @@
 /* decl_router.c - partition routers: ListPartitionRouter (values, cursor_field,
  * request_option) and SubstreamPartitionRouter (parent_stream_configs: the parent stream is read
- * in full and each parent record's parent_key becomes a partition {partition_field: value,
- * "parent_slice": {...}}). Follows the CDK's partition_routers/. Built on the opening thread;
+ * in full, or with incremental_dependency from its state under the child's parent_state, and
+ * each parent record's parent_key becomes a partition {partition_field: value, "parent_slice":
+ * the parent's partition}). Follows the CDK's partition_routers/. Built on the opening thread;
  * partitions computed on the reading thread. */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@ struct decl_parent {
     struct decl_stream *stream;
     struct decl_val parent_key, partition_field;
     struct decl_reqopt opt;
+    bool incremental; /* incremental_dependency */
 };
 
 struct decl_router {
@@ -36,6 +38,9 @@ static int decl_parent_build(struct decl_parent *p, const struct wv_json *node, 
                             conn_decl_where(origin, node, w, sizeof w));
     if (!(p->stream = conn_decl_stream_build(st, origin, err)))
         return -1;
+    bool inc = false;
+    wv_json_get_bool(node, "incremental_dependency", false, &inc);
+    p->incremental = inc;
     if (conn_decl_field(&p->parent_key, node, "parent_key", origin, err) < 0 ||
         conn_decl_field(&p->partition_field, node, "partition_field", origin, err) < 0)
         return -1;
@@ -94,6 +99,7 @@ void conn_decl_router_free(struct decl_router *r)
 
 /* Collects parent records into partitions. */
 struct decl_collect {
+    const struct decl_stream *parent;
     const char *key;   /* parent_key, '/'-separated path */
     const char *field; /* partition_field */
     struct wv_json *out;
@@ -118,15 +124,41 @@ static int decl_collect_fn(void *ctx, const struct wv_json *slice, struct wv_jso
     if (v && v->type != WV_JSON_NULL) {
         struct wv_json *p = wv_json_object();
         wv_json_set(p, c->field, wv_json_dup(v));
-        wv_json_set(p, "parent_slice", slice ? wv_json_dup(slice) : wv_json_object());
+        struct wv_json *ps = slice ? wv_json_dup(slice) : wv_json_object();
+        if (c->parent->cur) /* the parent's partition, without its datetime window */
+            conn_decl_cursor_strip(c->parent->cur, ps);
+        wv_json_set(p, "parent_slice", ps);
         wv_json_push(c->out, p);
     }
     wv_json_free(record);
     return 0;
 }
 
+/* Reads a parent with incremental_dependency from its state in parent_in and sets its new
+ * state in parent_out. */
+static int decl_parent_read_inc(const struct decl_parent *p, struct decl_run *run,
+                                const struct wv_json *parent_in, struct wv_json *parent_out,
+                                struct decl_collect *c, struct wv_error *err)
+{
+    const struct decl_stream *st = p->stream;
+    if (!st->cur) /* a parent without a cursor has no state: read in full */
+        return conn_decl_stream_read_all(st, run, 0, decl_collect_fn, c, err);
+    struct decl_cursor_run cr;
+    const struct wv_json *in = wv_json_get(parent_in, st->name);
+    if (conn_decl_cursor_start(st->cur, in, &cr, run, err) < 0)
+        return wv_error_prefix(err, "parent_state of %s", st->name);
+    struct conn_decl_stream_read rd = {
+        .s = st, .run = run, .cr = &cr, .fn = decl_collect_fn, .ctx = c};
+    int rc = conn_decl_stream_read(&rd, NULL, err);
+    if (rc == 0)
+        wv_json_set(parent_out, st->name, wv_json_dup(cr.state));
+    conn_decl_cursor_run_done(&cr);
+    return rc;
+}
+
 /* Partitions of a SubstreamPartitionRouter. */
 static int decl_substream_parts(const struct decl_router *r, struct decl_run *run,
+                                const struct wv_json *parent_in, struct wv_json *parent_out,
                                 struct wv_json *out, struct wv_error *err)
 {
     for (size_t i = 0; i < r->n_parents; i++) {
@@ -136,8 +168,10 @@ static int decl_substream_parts(const struct decl_router *r, struct decl_run *ru
         int rc = conn_decl_val_text(&p->parent_key, &v, run, &key, err);
         if (rc == 0)
             rc = conn_decl_val_text(&p->partition_field, &v, run, &field, err);
-        struct decl_collect c = {key, field, out};
-        if (rc == 0)
+        struct decl_collect c = {p->stream, key, field, out};
+        if (rc == 0 && p->incremental && parent_out)
+            rc = decl_parent_read_inc(p, run, parent_in, parent_out, &c, err);
+        else if (rc == 0)
             rc = conn_decl_stream_read_all(p->stream, run, 0, decl_collect_fn, &c, err);
         free(key);
         free(field);
@@ -147,14 +181,28 @@ static int decl_substream_parts(const struct decl_router *r, struct decl_run *ru
     return 0;
 }
 
-/* Partitions (array of slice objects). */
+/* Whether r is a SubstreamPartitionRouter. */
+bool conn_decl_router_substream(const struct decl_router *r)
+{
+    return !r->list;
+}
+
+/* Partitions (array of slice objects), parents read in full. */
 int conn_decl_router_partitions(const struct decl_router *r, struct decl_run *run,
                                 struct wv_json **parts, struct wv_error *err)
+{
+    return conn_decl_router_partitions_state(r, run, NULL, NULL, parts, err);
+}
+
+/* Partitions; parents with incremental_dependency read from and into parent states. */
+int conn_decl_router_partitions_state(const struct decl_router *r, struct decl_run *run,
+                                      const struct wv_json *parent_in, struct wv_json *parent_out,
+                                      struct wv_json **parts, struct wv_error *err)
 {
     struct wv_json *out = wv_json_array();
     *parts = NULL;
     if (!r->list) {
-        if (decl_substream_parts(r, run, out, err) < 0) {
+        if (decl_substream_parts(r, run, parent_in, parent_out, out, err) < 0) {
             wv_json_free(out);
             return -1;
         }

@@ -362,6 +362,17 @@ static int decl_emit_state(struct conn_decl_stream_read *rd, struct wv_error *er
     return rc;
 }
 
+/* A STATE message with a per-partition stream state (borrowed). */
+static int decl_emit_pstate(void *ctx, const struct wv_json *state, struct wv_error *err)
+{
+    const struct decl_emit *e = ctx;
+    struct wv_msg m;
+    wv_msg_state_stream(&m, e->ns, e->stream, wv_json_dup(state));
+    int rc = e->sink->ops->emit(e->sink->ctx, &m, err);
+    wv_msg_done(&m);
+    return rc;
+}
+
 /* A TRACE stream_status message. */
 static int decl_emit_status(const struct decl_emit *e, const char *status, struct wv_error *err)
 {
@@ -386,6 +397,24 @@ static const struct wv_json *decl_state_of(const struct wv_json *state, const ch
     return NULL;
 }
 
+/* Reads a stream with partition routers and a cursor: per-partition state. */
+static int decl_read_partitioned(const struct decl_stream *st, struct decl_run *run,
+                                 const struct wv_cfg_stream *cs, const struct wv_json *state,
+                                 struct decl_emit *e, struct wv_error *err)
+{
+    const struct wv_json *in =
+        cs->sync_mode == WV_SYNC_INCREMENTAL ? decl_state_of(state, st->name) : NULL;
+    int rc = decl_emit_status(e, "STARTED", err);
+    if (rc == 0)
+        rc = conn_decl_pcursor_read(st, run, in, decl_emit_record, decl_emit_pstate, e, err);
+    if (rc < 0) {
+        struct wv_error ignored = {0};
+        decl_emit_status(e, "INCOMPLETE", &ignored);
+        return wv_error_prefix(err, "stream %s", st->name);
+    }
+    return decl_emit_status(e, "COMPLETE", err);
+}
+
 /* Reads one configured stream. */
 static int decl_read_stream(struct decl_source *s, struct decl_run *run,
                             const struct wv_cfg_stream *cs, const struct wv_json *state,
@@ -398,6 +427,8 @@ static int decl_read_stream(struct decl_source *s, struct decl_run *run,
     if (cs->sync_mode == WV_SYNC_INCREMENTAL)
         st = decl_delegate(s, st, decl_state_of(state, st->name));
     struct decl_emit e = {sink, run, st->name, cs->stream.ns};
+    if (st->cur && st->n_routers) /* per-partition state, as the CDK's partition cursor */
+        return decl_read_partitioned(st, run, cs, state, &e, err);
     struct decl_cursor_run cr;
     struct conn_decl_stream_read rd = {
         .s = st, .run = run, .fn = decl_emit_record, .ctx = &e, .ns = cs->stream.ns};

@@ -80,7 +80,8 @@ struct decl_stream *conn_decl_stream_build(const struct wv_json *node, const cha
                      conn_decl_where(origin, node, w, sizeof w));
         return NULL;
     }
-    if (*conn_decl_type(ret) && strcmp(conn_decl_type(ret), "SimpleRetriever") != 0) {
+    bool async = wv_str_eq(conn_decl_type(ret), "AsyncRetriever");
+    if (*conn_decl_type(ret) && !async && strcmp(conn_decl_type(ret), "SimpleRetriever") != 0) {
         conn_decl_unsupported(origin, ret, "retriever", err);
         return NULL;
     }
@@ -90,7 +91,7 @@ struct decl_stream *conn_decl_stream_build(const struct wv_json *node, const cha
     s->schema = decl_schema(wv_json_get(node, "schema_loader"));
     const struct wv_json *params = wv_json_get(node, "$parameters");
     s->params = params ? wv_json_dup(params) : wv_json_object();
-    const struct wv_json *req = wv_json_get(ret, "requester");
+    const struct wv_json *req = wv_json_get(ret, async ? "creation_requester" : "requester");
     const struct wv_json *rp = wv_json_get(req, "$parameters");
     s->req_params = rp ? wv_json_dup(rp) : NULL;
     const struct wv_json *inc = wv_json_get(node, "incremental_sync");
@@ -99,7 +100,8 @@ struct decl_stream *conn_decl_stream_build(const struct wv_json *node, const cha
         !(s->sel = conn_decl_selector_build(wv_json_get(ret, "record_selector"),
                                             wv_json_get(node, "transformations"), origin, err)) ||
         decl_routers_build(s, wv_json_get(ret, "partition_router"), origin, err) < 0 ||
-        (inc && !(s->cur = conn_decl_cursor_build(inc, origin, err)))) {
+        (inc && !(s->cur = conn_decl_cursor_build(inc, origin, err))) ||
+        (async && !(s->async = conn_decl_async_build(node, ret, origin, err)))) {
         wv_error_prefix(err, "stream '%s'", name);
         conn_decl_stream_free(s);
         return NULL;
@@ -137,6 +139,7 @@ void conn_decl_stream_free(struct decl_stream *s)
         conn_decl_router_free(s->routers[i]);
     free(s->routers);
     conn_decl_cursor_free(s->cur);
+    conn_decl_async_free(s->async);
     free(s);
 }
 
@@ -318,6 +321,8 @@ int conn_decl_stream_read_slice(struct conn_decl_stream_read *rd, const struct w
                                 struct wv_error *err)
 {
     const struct decl_stream *s = rd->s;
+    if (s->async)
+        return conn_decl_async_read_slice(rd, slice, err);
     struct wv_json *token = conn_decl_paginator_initial(&s->pag), *last = NULL, *seen = NULL;
     struct wv_json *cur = wv_json_dup(slice);
     int rc = 0, same = 0;

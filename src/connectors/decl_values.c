@@ -139,6 +139,8 @@ static size_t decl_env(const struct decl_vars *vars, const struct decl_run *run,
     DECL_OPT(last_page_size)
     DECL_OPT(record)
     DECL_OPT(creation_response)
+    DECL_OPT(polling_response)
+    DECL_OPT(download_target)
 #undef DECL_OPT
     env->vars = v;
     env->n_vars = n;
