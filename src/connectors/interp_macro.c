@@ -3,6 +3,7 @@
  * (range() is removed by the CDK), plus datetime methods and attributes (strftime, isoformat,
  * timestamp, date, weekday, total_seconds, year ...). today_with_timezone() uses a built-in
  * table of common IANA zones with their US/EU/AU daylight-saving rules. Any thread. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,107 @@ static int m_kwdict(struct ip_ctx *c, const struct ip_node *n, struct iv *args, 
     return 0;
 }
 
+/* Deep copy of a JSON value into arena values (json_loads results must outlive their tree). */
+static struct iv json_to_iv(struct ip_ctx *c, const struct wv_json *j)
+{
+    int64_t i;
+    double f;
+    switch (j->type) {
+    case WV_JSON_NULL:
+        return (struct iv){.kind = IV_NONE};
+    case WV_JSON_BOOL:
+        return conn_iv_bool(j->b);
+    case WV_JSON_NUMBER:
+        if (wv_json_as_i64(j, &i) == 0 && !strpbrk(j->s, ".eE"))
+            return conn_iv_int(i);
+        wv_json_as_double(j, &f);
+        return conn_iv_float(f);
+    case WV_JSON_STRING:
+        return conn_iv_str(conn_ip_strndup(&c->arena, j->s, j->slen), j->slen);
+    case WV_JSON_ARRAY: {
+        struct iv l = conn_iv_new_list(&c->arena, j->len);
+        for (size_t k = 0; k < j->len; k++)
+            conn_iv_list_push(&c->arena, l.u.l, json_to_iv(c, j->items[k]));
+        return l;
+    }
+    default: {
+        struct iv d = conn_iv_new_dict(&c->arena, j->len);
+        for (size_t k = 0; k < j->len; k++) {
+            size_t kn = strlen(j->keys[k]);
+            conn_iv_dict_set(&c->arena, d.u.d,
+                             conn_iv_str(conn_ip_strndup(&c->arena, j->keys[k], kn), kn),
+                             json_to_iv(c, j->items[k]));
+        }
+        return d;
+    }
+    }
+}
+
+/* json_loads(s): the value of a JSON text. */
+static int m_json_loads(struct ip_ctx *c, const struct ip_node *n, const struct iv *a0,
+                        struct iv *out)
+{
+    if (!a0 || a0->kind != IV_STR)
+        return conn_ip_fail(c, n->pos, "json_loads needs a string");
+    struct wv_error e;
+    wv_error_clear(&e);
+    struct wv_json *j = wv_json_parse(a0->u.s.p, a0->u.s.n, "json_loads", &e);
+    if (!j)
+        return conn_ip_fail(c, n->pos, "%s", e.msg);
+    *out = json_to_iv(c, j);
+    wv_json_free(j);
+    return 0;
+}
+
+/* camel_case_to_snake_case(s): "fooBarBaz" / "HTTPCode" -> "foo_bar_baz" / "http_code" (an
+ * underscore before an upper-case letter that starts a lower-case run or follows a lower-case
+ * letter or digit; then lower case). */
+static int m_snake(struct ip_ctx *c, const struct ip_node *n, const struct iv *a0, struct iv *out)
+{
+    if (!a0 || a0->kind != IV_STR)
+        return conn_ip_fail(c, n->pos, "camel_case_to_snake_case needs a string");
+    const char *s = a0->u.s.p;
+    size_t len = a0->u.s.n, o = 0;
+    char *r = conn_ip_alloc(&c->arena, len * 2 + 1);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        bool up = isupper(ch);
+        bool prev_low = i > 0 && (islower((unsigned char)s[i - 1]) || isdigit((unsigned char)s[i - 1]));
+        bool next_low = i + 1 < len && islower((unsigned char)s[i + 1]);
+        if (up && i > 0 && s[i - 1] != '_' && (prev_low || next_low))
+            r[o++] = '_';
+        r[o++] = (char)tolower(ch);
+    }
+    r[o] = '\0';
+    *out = conn_iv_str(r, o);
+    return 0;
+}
+
+/* sanitize_url(s): s percent-encoded as one URL path segment (nothing kept but unreserved
+ * characters), so a site URL such as "https://example.com/" can sit inside a request path. */
+static int m_sanitize_url(struct ip_ctx *c, const struct ip_node *n, const struct iv *a0,
+                          struct iv *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (!a0 || a0->kind != IV_STR)
+        return conn_ip_fail(c, n->pos, "sanitize_url needs a string");
+    size_t len = a0->u.s.n, o = 0;
+    char *r = conn_ip_alloc(&c->arena, len * 3 + 1);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)a0->u.s.p[i];
+        if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+            r[o++] = (char)ch;
+        } else {
+            r[o++] = '%';
+            r[o++] = hex[ch >> 4];
+            r[o++] = hex[ch & 15];
+        }
+    }
+    r[o] = '\0';
+    *out = conn_iv_str(r, o);
+    return 0;
+}
+
 /* Calls the global function n->name. */
 int conn_ip_call(struct ip_ctx *c, const struct ip_node *n, struct iv *args, struct iv *out)
 {
@@ -285,6 +387,12 @@ int conn_ip_call(struct ip_ctx *c, const struct ip_node *n, struct iv *args, str
         return m_format_datetime(c, n, args, out);
     } else if (!strcmp(f, "generate_uuid")) {
         return m_uuid(c, out);
+    } else if (!strcmp(f, "json_loads")) {
+        return m_json_loads(c, n, a0, out);
+    } else if (!strcmp(f, "camel_case_to_snake_case")) {
+        return m_snake(c, n, a0, out);
+    } else if (!strcmp(f, "sanitize_url")) {
+        return m_sanitize_url(c, n, a0, out);
     } else if (!strcmp(f, "namespace") || !strcmp(f, "dict")) {
         return m_kwdict(c, n, args, out);
     } else {
