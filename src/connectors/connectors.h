@@ -33,6 +33,8 @@ struct conn_read_env {
     const struct wv_clock *clock;     /* time source (system clock if NULL) */
     const struct wv_log *log;         /* weaver-side diagnostics (may be NULL) */
     const volatile int *cancel;       /* non-zero: stop at the next batch (may be NULL) */
+    int64_t poll_interval_ms;         /* async jobs: polling interval override (0: the
+                                         connector's default; tests use a few ms) */
 };
 
 struct conn_source_ops {

@@ -15,7 +15,7 @@
 #define DECL_ASYNC_MAX_ATTEMPTS 3       /* AsyncPartition._DEFAULT_MAX_JOB_RETRY */
 #define DECL_ASYNC_POLL_MS 5000          /* _WAIT_TIME_BETWEEN_STATUS_UPDATE_IN_SECONDS */
 #define DECL_ASYNC_TIMEOUT_MIN 60        /* default polling_job_timeout of a sync */
-#define DECL_ASYNC_MAX_POLL_MS 3600000   /* cap of WEAVER_DECL_ASYNC_POLL_MS */
+#define DECL_ASYNC_MAX_POLL_MS 3600000   /* cap of a poll interval override */
 #define DECL_ASYNC_MAX_TARGETS 100000    /* download targets of one job */
 
 enum decl_job_status { JOB_RUNNING, JOB_COMPLETED, JOB_FAILED, JOB_TIMEOUT, JOB_SKIPPED };
@@ -114,16 +114,6 @@ static struct wv_json *decl_async_selector_node(const struct wv_json *base,
     return n;
 }
 
-/* The polling interval: WEAVER_DECL_ASYNC_POLL_MS (tests) or the CDK's 5 seconds. */
-static int64_t decl_async_poll_ms(void)
-{
-    const char *e = getenv("WEAVER_DECL_ASYNC_POLL_MS");
-    int64_t v = 0;
-    if (e && wv_parse_i64(e, &v) == 0 && v >= 0 && v <= DECL_ASYNC_MAX_POLL_MS)
-        return v;
-    return DECL_ASYNC_POLL_MS;
-}
-
 /* A download_decoder with nested GzipDecoders reduced to the innermost one: the requester
  * inflates a body by its gzip magic, so one level reads what the CDK's nested parsers read
  * (the outer one falls back to its inner parser when the headers do not say gzip). */
@@ -197,7 +187,7 @@ struct decl_async *conn_decl_async_build(const struct wv_json *stream, const str
         goto fail;
     a->has_target_path = tx != NULL;
     a->mapping = decl_async_mapping(wv_json_get(ret, "status_mapping"));
-    a->poll_ms = decl_async_poll_ms();
+    a->poll_ms = DECL_ASYNC_POLL_MS;
     return a;
 fail:
     conn_decl_async_free(a);
@@ -478,7 +468,10 @@ static int decl_job_wait(struct conn_decl_stream_read *rd, struct decl_job *job,
             job->status = JOB_TIMEOUT;
             return 0;
         }
-        if (conn_decl_sleep(rd->run, (double)a->poll_ms / 1000.0, err) < 0)
+        int64_t ms = rd->run->poll_ms > 0 && rd->run->poll_ms <= DECL_ASYNC_MAX_POLL_MS
+                         ? rd->run->poll_ms
+                         : a->poll_ms;
+        if (conn_decl_sleep(rd->run, (double)ms / 1000.0, err) < 0)
             return -1;
     }
 }

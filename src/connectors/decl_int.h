@@ -56,6 +56,7 @@ struct decl_run {
     const volatile int *cancel;   /* borrowed, may be NULL */
     const struct wv_log *log;     /* borrowed, may be NULL */
     const struct conn_sink *sink; /* borrowed, may be NULL (check) */
+    int64_t poll_ms;              /* async polling interval override (0: default) */
     struct conn_http *http;       /* owned */
     struct wv_json *auth_state;   /* owned: per-authenticator tokens, keyed by "auth@line:col" */
     struct wv_json *config_copy;  /* owned: config updated by rotating OAuth tokens, or NULL */
@@ -395,7 +396,7 @@ struct decl_async *conn_decl_async_build(const struct wv_json *stream, const str
                                          const char *origin, struct wv_error *err);
 void conn_decl_async_free(struct decl_async *a);
 /* Reads one slice of rd->s (whose async is set): creates a job, polls it every
- * WEAVER_DECL_ASYNC_POLL_MS (default 5000) ms until its status_mapping says completed,
+ * conn_read_env.poll_interval_ms (default 5000) ms until its status_mapping says completed,
  * failed or timeout (polling_job_timeout minutes, default 60), retries a failed or timed-out
  * job up to 3 attempts in all, then downloads and deletes the completed job. */
 int conn_decl_async_read_slice(struct conn_decl_stream_read *rd, const struct wv_json *slice,

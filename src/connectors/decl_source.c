@@ -121,6 +121,7 @@ static int decl_run_init(struct decl_source *s, struct decl_run *run, const stru
     run->clock = env && env->clock ? env->clock : wv_clock_system();
     run->cancel = env ? env->cancel : NULL;
     run->log = env ? env->log : NULL;
+    run->poll_ms = env ? env->poll_interval_ms : 0;
     struct conn_http_opts o = {.rewrites = s->rw, .n_rewrites = s->n_rw};
     if (!(run->http = conn_http_new(&o, err)))
         return -1;

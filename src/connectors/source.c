@@ -182,7 +182,7 @@ int conn_source_read(struct conn_source *src, const struct wv_json *config,
                             conn_name(src));
     if (!sink || !sink->ops || !sink->ops->emit)
         return wv_error_set(err, WV_E_USAGE, 0, "%s: read needs a sink", conn_name(src));
-    struct conn_read_env e = {NULL, NULL, NULL};
+    struct conn_read_env e = {.clock = NULL};
     if (env)
         e = *env;
     if (!e.clock)

@@ -238,7 +238,7 @@ int core_cmd_source_read(const struct core_cmd_env *env, int argc, char **argv, 
         struct read_out o = {env, WV_BUF_INIT};
         static const struct conn_sink_ops ops = {read_emit};
         struct conn_sink sink = {&ops, &o};
-        struct conn_read_env renv = {env->clock, NULL, env->cancel};
+        struct conn_read_env renv = {.clock = env->clock, .cancel = env->cancel};
         rc = conn_source_read(src, config, &cat, state, &renv, &sink, err);
         core_write(&env->out, o.buf.data ? o.buf.data : "", o.buf.len);
         wv_buf_done(&o.buf);

@@ -285,7 +285,8 @@ static int run_read(struct sync_run *r, struct conn_source *src, const struct wv
 {
     if (add_streams(r, err) < 0)
         return -1;
-    struct conn_read_env env = {r->clock, r->opts->log, r->opts->cancel};
+    struct conn_read_env env = {
+        .clock = r->clock, .log = r->opts->log, .cancel = r->opts->cancel};
     static const struct conn_sink_ops ops = {sync_emit};
     struct conn_sink sink = {&ops, r};
     if (conn_source_read(src, config, &r->catalog, state, &env, &sink, err) < 0) {

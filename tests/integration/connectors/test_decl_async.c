@@ -162,13 +162,16 @@ static void *as_canceller(void *arg)
     return NULL;
 }
 
+/* Every read of this file polls jobs every 20 ms. */
+static const struct conn_read_env as_poll_env = {.poll_interval_ms = 20};
+
 /* Cancelling while a job runs stops polling promptly and aborts the job. */
 static void test_cancel_polling(void **state)
 {
     (void)state;
     fx_reset();
     as_cancel = 0;
-    struct conn_read_env env = {.cancel = &as_cancel};
+    struct conn_read_env env = {.cancel = &as_cancel, .poll_interval_ms = 20};
     fx_env = &env;
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, as_canceller, NULL), 0);
@@ -176,7 +179,7 @@ static void test_cancel_polling(void **state)
     struct wv_error err = {0};
     int rc = fx_read("async.yaml", "jobs_cancel", "full_refresh", "{}", NULL, &out, &err);
     pthread_join(t, NULL);
-    fx_env = NULL;
+    fx_env = &as_poll_env;
     assert_int_equal(rc, -1);
     assert_int_equal(err.code, WV_E_CANCELLED);
     size_t polls = as_requests("/async/jobs/job-1", "GET");
@@ -189,7 +192,7 @@ static void test_cancel_polling(void **state)
 
 int main(void)
 {
-    setenv("WEAVER_DECL_ASYNC_POLL_MS", "20", 1);
+    fx_env = &as_poll_env; /* poll every 20 ms instead of the CDK's 5 s */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jsonl_partitions),
         cmocka_unit_test(test_csv_target_requester),

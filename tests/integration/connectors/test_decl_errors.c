@@ -145,7 +145,7 @@ static void test_cancel_during_backoff(void **state)
     fail_rule("{\"path\": \"/items/cursor\", \"status\": 429, \"times\": 1, "
               "\"retry_after\": 30}");
     struct wv_log log = {cancel_on_log, NULL, WV_LOG_TRACE};
-    struct conn_read_env env = {NULL, &log, &cancel_flag};
+    struct conn_read_env env = {.log = &log, .cancel = &cancel_flag};
     struct fx_out out;
     struct wv_error err = {0};
     cancel_flag = 0;

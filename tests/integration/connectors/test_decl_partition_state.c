@@ -22,7 +22,7 @@ static int64_t fixed_mono(void *ctx)
 
 static const struct wv_clock_ops fixed_ops = {fixed_now, fixed_mono};
 static const struct wv_clock fixed_clock = {&fixed_ops, NULL};
-static const struct conn_read_env fixed_env = {&fixed_clock, NULL, NULL};
+static const struct conn_read_env fixed_env = {.clock = &fixed_clock};
 
 /* Reads a stream incrementally from a stream state (JSON text or NULL); asserts success. */
 static void read_ok(const char *stream, const char *config, const char *stream_state,

@@ -140,7 +140,7 @@ static int run(const char *config, enum wv_sync_mode mode, const char *const *st
     struct conn_source *src = conn_faker_new();
     struct wv_json *cfg = tjson(config);
     struct wv_cfg_catalog *cat = tcat(mode, streams);
-    struct conn_read_env env = {&fake_clock, NULL, s->cancel};
+    struct conn_read_env env = {.clock = &fake_clock, .cancel = s->cancel};
     struct conn_sink sink = {&tsink_ops, s};
     wv_error_clear(err);
     int rc = src->ops->read(src->ctx, cfg, cat, state, &env, &sink, err);
@@ -992,7 +992,7 @@ static void test_throughput(void **state)
     struct conn_source *src = conn_faker_new();
     struct wv_json *cfg = tjson("{\"count\":100000}");
     struct wv_cfg_catalog *cat = tcat(WV_SYNC_FULL_REFRESH, USERS);
-    struct conn_read_env env = {&fake_clock, NULL, NULL};
+    struct conn_read_env env = {.clock = &fake_clock};
     struct wv_error err = {0};
     int64_t t0 = mono_ms();
     assert_int_equal(src->ops->read(src->ctx, cfg, cat, NULL, &env, &sink, &err), 0);

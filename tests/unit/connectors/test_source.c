@@ -134,7 +134,7 @@ static void test_dispatch_faker(void **state)
     struct conn_sink sink = {&ops, &n};
     assert_int_equal(conn_source_read(src, good, &ccat, NULL, NULL, &sink, &err), 0);
     assert_int_equal(n, 25);
-    struct conn_read_env env = {NULL, NULL, NULL}; /* no clock: the system clock */
+    struct conn_read_env env = {.clock = NULL}; /* no clock: the system clock */
     assert_int_equal(conn_source_read(src, good, &ccat, NULL, &env, &sink, &err), 0);
     assert_int_equal(n, 50);
 
