@@ -337,7 +337,8 @@ static int decl_minmax_get(const struct decl_cursor *c, const struct decl_minmax
         struct decl_vars v = {0};
         if (conn_decl_val_text(vals[i], &v, run, &s, err) < 0)
             return -1;
-        int rc = *s ? decl_cursor_parse(c, m->fmt, s, &got[i]) : (i ? 0 : -1);
+        /* a MinMaxDatetime without its own format inherits the cursor's datetime_format */
+        int rc = *s ? decl_cursor_parse(c, m->fmt ? m->fmt : c->fmt, s, &got[i]) : (i ? 0 : -1);
         if (rc < 0)
             wv_error_set(err, WV_E_CONFIG, 0, "cannot parse datetime '%s'", s);
         free(s);

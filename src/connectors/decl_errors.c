@@ -252,25 +252,21 @@ int conn_decl_errh_classify(const struct decl_errh *h, const struct conn_http_re
     if (!h || !h->n_subs)
         return h ? decl_classify_one(h, resp, body, run, act, message, err)
                  : (*act = decl_default_action(resp->status), 0);
-    /* The first handler that does not fail decides; when all fail, the first one's message. */
-    char *first = NULL;
+    /* As the CDK: the first handler answering SUCCESS, RETRY or IGNORE (and RESET_PAGINATION,
+     * the newer action the CDK adds to that list) decides; otherwise the last answer stands. */
     for (size_t i = 0; i < h->n_subs; i++) {
         char *msg = NULL;
         if (conn_decl_errh_classify(h->subs[i], resp, body, run, act, &msg, err) < 0) {
-            free(first);
+            free(*message);
+            *message = NULL;
             return -1;
         }
-        if (*act != DECL_ACT_FAIL) {
-            free(first);
-            *message = msg;
+        free(*message);
+        *message = msg;
+        if (*act == DECL_ACT_SUCCESS || *act == DECL_ACT_RETRY || *act == DECL_ACT_IGNORE ||
+            *act == DECL_ACT_RESET_PAGINATION)
             return 0;
-        }
-        if (i == 0)
-            first = msg;
-        else
-            free(msg);
     }
-    *message = first;
     return 0;
 }
 
@@ -354,9 +350,9 @@ static double decl_backoff_one(const struct decl_backoff *b, const struct conn_h
             return -1;
         v = decl_header_number(resp, hdr);
         free(hdr);
-        if (v < 0)
-            return -1;
         lim = b->limit.present ? decl_number(&b->limit, run) : -1;
+        if (v < 0) /* no usable header: WaitUntil waits min_wait when it has one (as the CDK) */
+            return b->kind == DECL_BO_UNTIL && lim > 0 ? lim : -1;
         if (b->kind == DECL_BO_HEADER)
             return lim >= 0 && v > lim ? -1 : v;
         v -= (double)wv_clock_now_ms(run && run->clock ? run->clock : wv_clock_system()) / 1000;

@@ -270,7 +270,7 @@ static int decl_extract(const struct decl_selector *s, struct wv_json *body,
         for (size_t i = 0; i < got->len; i++)
             if (got->items[i]->type == WV_JSON_OBJECT)
                 decl_take_record(recs, got->items[i], s->n_tr > 0);
-    } else if (got && got->type == WV_JSON_OBJECT && (got->len || !s->whole)) {
+    } else if (got && got->type == WV_JSON_OBJECT && got->len) {
         decl_take_record(recs, got, s->n_tr > 0);
     }
     return 0;

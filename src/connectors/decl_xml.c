@@ -267,10 +267,16 @@ static void decl_xml_push(struct wv_json **obj, const char *name, struct wv_json
     } else if (have->type == WV_JSON_ARRAY) {
         wv_json_push(have, val);
     } else {
-        struct wv_json *list = wv_json_array();
-        wv_json_push(list, wv_json_take(*obj, name));
-        wv_json_push(list, val);
-        wv_json_set(*obj, name, list);
+        /* the list takes the first occurrence's place, as xmltodict keeps key order */
+        for (size_t i = 0; i < (*obj)->len; i++) {
+            if (strcmp((*obj)->keys[i], name) != 0)
+                continue;
+            struct wv_json *list = wv_json_array();
+            wv_json_push(list, (*obj)->items[i]);
+            wv_json_push(list, val);
+            (*obj)->items[i] = list;
+            break;
+        }
     }
 }
 
