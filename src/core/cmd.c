@@ -83,6 +83,16 @@ static const struct cmd_def commands[] = {
      "field, or a Custom component that needs Python), then `N of M manifests fully supported`. "
      "Exits 1 unless all are.",
      1, -1, core_cmd_manifest_validate, ""},
+    {"parquet write", "--schema S.json [--compression zstd|snappy|gzip|none] "
+     "[--row-group-bytes N] IN.jsonl OUT.parquet", "convert JSON lines to a Parquet file",
+     "Writes each JSON object of IN.jsonl (`-` for stdin) as a row of OUT.parquet with weaver's "
+     "own Parquet writer. S.json is {\"columns\":[{\"name\":\"id\",\"type\":\"int64\","
+     "\"optional\":false},...]} with types int64, double, boolean, string, timestamp (RFC 3339 "
+     "text, stored as UTC microseconds), date (YYYY-MM-DD) and json (any value, stored as JSON "
+     "text); optional columns accept null and missing members. Compression defaults to none; "
+     "row groups close after about N bytes (default 128 MiB). A value that does not fit its "
+     "column fails with the line and column; the output appears only when complete.",
+     2, 2, core_cmd_parquet_write, "--schema --compression --row-group-bytes"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

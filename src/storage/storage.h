@@ -151,4 +151,79 @@ void stor_raw_free(struct stor_raw *w);
  * the connection's lock). */
 int stor_raw_gc(const char *root, struct wv_error *err);
 
+/* ================= Parquet writer (pq_*.c) ================= */
+/* Writes Parquet files (apache/parquet-format) with a flat schema: data pages v1, PLAIN values,
+ * RLE/bit-packed definition levels, one of four codecs, row groups closed by a byte budget,
+ * column statistics and key-value metadata. The file is written to PATH.tmp.PID and fsynced and
+ * renamed to PATH by stor_pq_close; stor_pq_free without close removes the temp file. One
+ * writer is used by one thread at a time. */
+
+#define STOR_PQ_TYPES(X) X(INT64, "int64") X(DOUBLE, "double") X(BOOLEAN, "boolean") \
+    X(STRING, "string") X(TIMESTAMP, "timestamp") X(DATE, "date") X(JSON, "json")
+
+/* Column types: INT64; DOUBLE; BOOLEAN; STRING (BYTE_ARRAY, STRING logical type); TIMESTAMP
+ * (INT64, TIMESTAMP(MICROS, isAdjustedToUTC) - values are RFC 3339 strings with Z or an offset);
+ * DATE (INT32, DATE - values "YYYY-MM-DD"); JSON (BYTE_ARRAY, JSON logical type - any JSON
+ * value, stored as its compact text). */
+enum stor_pq_type {
+#define STOR_X_PQT(id, text) STOR_PQ_##id,
+    STOR_PQ_TYPES(STOR_X_PQT)
+#undef STOR_X_PQT
+};
+
+/* Codecs, numbered as parquet.thrift CompressionCodec. */
+enum stor_pq_codec { STOR_PQ_UNCOMPRESSED = 0, STOR_PQ_SNAPPY = 1, STOR_PQ_GZIP = 2,
+                     STOR_PQ_ZSTD = 6 };
+
+/* "int64" ... -> type; -1 if unknown. */
+int stor_pq_type_parse(const char *name, enum stor_pq_type *out);
+/* "none"/"uncompressed", "snappy", "gzip", "zstd" -> codec; -1 if unknown. */
+int stor_pq_codec_parse(const char *name, enum stor_pq_codec *out);
+
+struct stor_pq_column {
+    const char *name; /* borrowed for the call (the writer copies it) */
+    enum stor_pq_type type;
+    bool optional;    /* nulls allowed */
+};
+
+struct stor_pq_options {
+    enum stor_pq_codec codec;
+    int64_t row_group_bytes; /* approximate uncompressed bytes per row group; 0 = 128 MiB */
+    int64_t page_bytes;      /* approximate bytes per data page; 0 = 1 MiB */
+};
+
+#define STOR_PQ_MAX_COLUMNS 4096
+
+struct stor_pq_writer;
+
+/* Creates PATH.tmp.PID for a file with these columns (borrowed; names must be unique and
+ * non-empty). opts may be NULL (uncompressed, defaults). Caller frees with stor_pq_free. */
+struct stor_pq_writer *stor_pq_open(const char *path, const struct stor_pq_column *cols,
+                                    size_t n_cols, const struct stor_pq_options *opts,
+                                    struct wv_error *err);
+
+/* Adds a key-value metadata entry to the footer (both copied; value may be NULL). */
+int stor_pq_add_kv(struct stor_pq_writer *w, const char *key, const char *value,
+                   struct wv_error *err);
+
+/* Appends one row: values[i] (borrowed) for column i; NULL or a JSON null is a null. A value
+ * that does not fit its column (or a null in a required column) fails with WV_E_PARSE naming the
+ * column and the row, and the row is not written (the writer stays usable). */
+int stor_pq_write_row(struct stor_pq_writer *w, const struct wv_json *const *values, size_t n,
+                      struct wv_error *err);
+/* Appends one row from an object (borrowed): each column takes the member of its name, a missing
+ * member is a null. Members that are not columns are ignored. */
+int stor_pq_write_object(struct stor_pq_writer *w, const struct wv_json *obj,
+                         struct wv_error *err);
+
+/* Rows written so far, and row groups closed so far. */
+int64_t stor_pq_rows(const struct stor_pq_writer *w);
+int64_t stor_pq_row_groups(const struct stor_pq_writer *w);
+
+/* Flushes the last row group, writes the footer, fsyncs and renames the file into place. */
+int stor_pq_close(struct stor_pq_writer *w, struct wv_error *err);
+
+/* Frees the writer; an unclosed file's temp file is removed. NULL is a no-op. */
+void stor_pq_free(struct stor_pq_writer *w);
+
 #endif

@@ -1,0 +1,254 @@
+/* pq_encode.c - Parquet value-level encodings and page compression: the RLE/bit-packed hybrid
+ * of apache/parquet-format Encodings.md ("Run Length Encoding / Bit-Packing Hybrid (RLE = 3)")
+ * for definition levels, the page codecs of parquet.thrift CompressionCodec (GZIP: zlib gzip
+ * stream, SNAPPY: raw snappy block, ZSTD: zstd frame), and RFC 3339 date/time parsing for
+ * TIMESTAMP/DATE columns. Runs on whichever thread owns the writer. */
+#include <snappy-c.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "base/clock.h"
+#include "base/mem.h"
+#include "storage/pq_int.h"
+#include "storage/storage.h"
+
+/* Appends an unsigned LEB128 varint. */
+static int put_varint(struct wv_buf *out, uint64_t v, struct wv_error *err)
+{
+    uint8_t b[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        b[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    b[n++] = (uint8_t)v;
+    return wv_buf_append(out, b, n, err);
+}
+
+/* Length of the run of equal values starting at i. */
+static size_t run_len(const uint8_t *v, size_t n, size_t i)
+{
+    size_t j = i + 1;
+    while (j < n && v[j] == v[i])
+        j++;
+    return j - i;
+}
+
+/* Bit-packs groups of 8 values starting at i (values past n are 0), LSB first. */
+static int put_packed(struct wv_buf *out, const uint8_t *v, size_t n, size_t i, size_t groups,
+                      int w, struct wv_error *err)
+{
+    if (put_varint(out, (uint64_t)groups << 1 | 1, err) < 0)
+        return -1;
+    uint8_t bytes[8];
+    for (size_t g = 0; g < groups; g++) {
+        memset(bytes, 0, sizeof bytes);
+        for (size_t k = 0; k < 8; k++) {
+            size_t idx = i + g * 8 + k;
+            unsigned val = idx < n ? v[idx] : 0;
+            size_t bit = k * (size_t)w;
+            for (int b = 0; b < w; b++, bit++)
+                if (val >> b & 1)
+                    bytes[bit / 8] |= (uint8_t)(1u << (bit % 8));
+        }
+        if (wv_buf_append(out, bytes, (size_t)w, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Runs of 8 or more equal values become RLE runs; the rest is bit-packed in groups of 8. */
+int stor_pq_rle_encode(struct wv_buf *out, const uint8_t *levels, size_t n, int bit_width,
+                       struct wv_error *err)
+{
+    if (bit_width < 1 || bit_width > 8)
+        return wv_error_set(err, WV_E_INTERNAL, 0, "parquet: bad level bit width %d", bit_width);
+    size_t i = 0;
+    while (i < n) {
+        size_t r = run_len(levels, n, i);
+        if (r >= 8) {
+            if (put_varint(out, (uint64_t)r << 1, err) < 0 ||
+                wv_buf_append(out, &levels[i], 1, err) < 0)
+                return -1;
+            i += r;
+            continue;
+        }
+        /* bit-pack whole groups until a group boundary starts a long run, or the end */
+        size_t j = i;
+        do {
+            j += 8;
+        } while (j < n && run_len(levels, n, j) < 8);
+        size_t groups = ((j < n ? j : n) - i + 7) / 8;
+        if (put_packed(out, levels, n, i, groups, bit_width, err) < 0)
+            return -1;
+        i = j;
+    }
+    return 0;
+}
+
+struct pq_codec_ctx {
+    int codec;
+    ZSTD_CCtx *zstd;
+};
+
+/* A compressor for one of enum stor_pq_codec. */
+struct pq_codec_ctx *stor_pq_codec_new(int codec)
+{
+    struct pq_codec_ctx *c = wv_calloc(1, sizeof *c);
+    c->codec = codec;
+    if (codec == STOR_PQ_ZSTD) {
+        c->zstd = ZSTD_createCCtx();
+        if (!c->zstd)
+            abort();
+    }
+    return c;
+}
+
+/* Frees a compressor. */
+void stor_pq_codec_free(struct pq_codec_ctx *c)
+{
+    if (!c)
+        return;
+    ZSTD_freeCCtx(c->zstd);
+    free(c);
+}
+
+/* gzip stream (RFC 1952) of in, via zlib with a gzip wrapper. */
+static int gzip(const void *in, size_t n, struct wv_buf *out, struct wv_error *err)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return wv_error_set(err, WV_E_INTERNAL, 0, "parquet: gzip init failed");
+    uLong bound = deflateBound(&z, (uLong)n);
+    if (wv_buf_reserve(out, bound, err) < 0) {
+        deflateEnd(&z);
+        return -1;
+    }
+    z.next_in = (Bytef *)(uintptr_t)in;
+    z.avail_in = (uInt)n;
+    z.next_out = (Bytef *)out->data + out->len;
+    z.avail_out = (uInt)bound;
+    int rc = deflate(&z, Z_FINISH);
+    size_t produced = bound - z.avail_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END)
+        return wv_error_set(err, WV_E_INTERNAL, rc, "parquet: gzip failed (%d)", rc);
+    out->len += produced;
+    out->data[out->len] = '\0';
+    return 0;
+}
+
+/* Appends the compressed form of in to out. */
+int stor_pq_compress(struct pq_codec_ctx *c, const void *in, size_t n, struct wv_buf *out,
+                     struct wv_error *err)
+{
+    if (n > (size_t)INT32_MAX)
+        return wv_error_set(err, WV_E_LIMIT, 0, "parquet: page of %zu bytes too large", n);
+    switch (c->codec) {
+    case STOR_PQ_GZIP:
+        return gzip(in, n, out, err);
+    case STOR_PQ_ZSTD: {
+        size_t bound = ZSTD_compressBound(n);
+        if (wv_buf_reserve(out, bound, err) < 0)
+            return -1;
+        size_t r = ZSTD_compressCCtx(c->zstd, out->data + out->len, bound, in, n, 3);
+        if (ZSTD_isError(r))
+            return wv_error_set(err, WV_E_INTERNAL, 0, "parquet: zstd: %s", ZSTD_getErrorName(r));
+        out->len += r;
+        out->data[out->len] = '\0';
+        return 0;
+    }
+    case STOR_PQ_SNAPPY: {
+        size_t bound = snappy_max_compressed_length(n);
+        if (wv_buf_reserve(out, bound, err) < 0)
+            return -1;
+        if (snappy_compress(in, n, out->data + out->len, &bound) != SNAPPY_OK)
+            return wv_error_set(err, WV_E_INTERNAL, 0, "parquet: snappy failed");
+        out->len += bound;
+        out->data[out->len] = '\0';
+        return 0;
+    }
+    default:
+        return wv_buf_append(out, in, n, err);
+    }
+}
+
+/* Reads exactly k digits at s[*i]. */
+static int digits(const char *s, size_t n, size_t *i, int k, int *v)
+{
+    *v = 0;
+    for (int d = 0; d < k; d++, (*i)++) {
+        if (*i >= n || s[*i] < '0' || s[*i] > '9')
+            return -1;
+        *v = *v * 10 + (s[*i] - '0');
+    }
+    return 0;
+}
+
+/* "YYYY-MM-DD" at s[*i]: days since the epoch, with the day checked against its month. */
+static int parse_ymd(const char *s, size_t n, size_t *i, int64_t *days)
+{
+    int y, m, d;
+    if (digits(s, n, i, 4, &y) < 0 || *i >= n || s[(*i)++] != '-' || digits(s, n, i, 2, &m) < 0 ||
+        *i >= n || s[(*i)++] != '-' || digits(s, n, i, 2, &d) < 0 || m < 1 || m > 12 || d < 1)
+        return -1;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+        return -1;
+    *days = wv_days_from_civil(y, m, d);
+    return 0;
+}
+
+/* Parses "YYYY-MM-DD". */
+int stor_pq_parse_date(const char *s, size_t n, int32_t *days)
+{
+    size_t i = 0;
+    int64_t d;
+    if (parse_ymd(s, n, &i, &d) < 0 || i != n)
+        return -1;
+    *days = (int32_t)d;
+    return 0;
+}
+
+/* Parses an RFC 3339 date-time into UTC microseconds. */
+int stor_pq_parse_timestamp_us(const char *s, size_t n, int64_t *us)
+{
+    size_t i = 0;
+    int64_t days;
+    int hh, mm, ss, frac = 0, oh = 0, om = 0, sign = 0;
+    if (parse_ymd(s, n, &i, &days) < 0 || i >= n || (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
+        return -1;
+    i++;
+    if (digits(s, n, &i, 2, &hh) < 0 || i >= n || s[i++] != ':' || digits(s, n, &i, 2, &mm) < 0 ||
+        i >= n || s[i++] != ':' || digits(s, n, &i, 2, &ss) < 0 || hh > 23 || mm > 59 || ss > 60)
+        return -1;
+    if (i < n && s[i] == '.') {
+        int nd = 0;
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, nd++)
+            if (nd < 6)
+                frac = frac * 10 + (s[i] - '0');
+        if (nd == 0 || nd > 9)
+            return -1;
+        for (; nd < 6; nd++)
+            frac *= 10;
+    }
+    if (i < n && (s[i] == 'Z' || s[i] == 'z') && i + 1 == n) {
+        sign = 0;
+    } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+        sign = s[i++] == '-' ? -1 : 1;
+        if (digits(s, n, &i, 2, &oh) < 0 || i >= n || s[i++] != ':' ||
+            digits(s, n, &i, 2, &om) < 0 || i != n || oh > 23 || om > 59)
+            return -1;
+    } else {
+        return -1;
+    }
+    if (ss == 60)
+        ss = 59; /* a leap second lands on the last representable second */
+    int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - sign * (oh * 3600 + om * 60);
+    *us = secs * 1000000 + frac;
+    return 0;
+}

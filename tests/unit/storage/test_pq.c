@@ -1,0 +1,292 @@
+/* test_pq.c - unit tests of weaver's Parquet writer: Thrift compact protocol bytes (varints,
+ * zigzag, field deltas, lists, nested structs, a page header), the RLE/bit-packed hybrid
+ * (including the Encodings.md example), RFC 3339 parsing, and a small file's layout (magic,
+ * footer length, temp file handling, bad values). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base/fs.h"
+#include "base/json.h"
+#include "storage/pq_int.h"
+#include "storage/storage.h"
+#include "unit/testutil.h"
+
+/* Asserts that buf holds exactly the n bytes of want. */
+static void assert_bytes(const struct wv_buf *buf, const uint8_t *want, size_t n)
+{
+    assert_int_equal(buf->len, n);
+    assert_memory_equal(buf->data, want, n);
+}
+
+#define ASSERT_BYTES(buf, ...)                                                                     \
+    do {                                                                                           \
+        static const uint8_t want_[] = {__VA_ARGS__};                                              \
+        assert_bytes((buf), want_, sizeof want_);                                                  \
+    } while (0)
+
+/* Unsigned varints and zigzag i32/i64. */
+static void test_varint_zigzag(void **state)
+{
+    (void)state;
+    struct wv_buf b = WV_BUF_INIT;
+    struct pq_tw tw;
+    stor_pq_tw_init(&tw, &b);
+    stor_pq_tw_varint(&tw, 0);
+    stor_pq_tw_varint(&tw, 127);
+    stor_pq_tw_varint(&tw, 128);
+    stor_pq_tw_varint(&tw, 300);
+    ASSERT_BYTES(&b, 0x00, 0x7f, 0x80, 0x01, 0xac, 0x02);
+    wv_buf_reset(&b);
+    stor_pq_tw_i32(&tw, 0);
+    stor_pq_tw_i32(&tw, -1);
+    stor_pq_tw_i32(&tw, 1);
+    stor_pq_tw_i32(&tw, -2);
+    stor_pq_tw_i32(&tw, INT32_MAX);
+    stor_pq_tw_i32(&tw, INT32_MIN);
+    ASSERT_BYTES(&b, 0x00, 0x01, 0x02, 0x03, 0xfe, 0xff, 0xff, 0xff, 0x0f, 0xff, 0xff, 0xff, 0xff,
+                 0x0f);
+    wv_buf_reset(&b);
+    stor_pq_tw_i64(&tw, INT64_MIN);
+    stor_pq_tw_i64(&tw, 64);
+    ASSERT_BYTES(&b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x80, 0x01);
+    assert_false(tw.failed);
+    wv_buf_done(&b);
+}
+
+/* Short and long field headers, bools, binaries and the stop byte. */
+static void test_field_deltas(void **state)
+{
+    (void)state;
+    struct wv_buf b = WV_BUF_INIT;
+    struct pq_tw tw;
+    stor_pq_tw_init(&tw, &b);
+    stor_pq_tw_field_i32(&tw, 1, 5);      /* delta 1, i32 */
+    stor_pq_tw_field_i32(&tw, 3, 1);      /* delta 2 */
+    stor_pq_tw_field_i64(&tw, 20, -1);    /* delta 17: long form, zigzag id 40 */
+    stor_pq_tw_field_i32(&tw, 2, 0);      /* backwards: long form */
+    stor_pq_tw_field_bool(&tw, 3, true);  /* delta 1, type TRUE */
+    stor_pq_tw_field_bool(&tw, 4, false); /* type FALSE */
+    stor_pq_tw_field_string(&tw, 5, "ab");
+    stor_pq_tw_struct_end(&tw);
+    ASSERT_BYTES(&b, 0x15, 0x0a, 0x25, 0x02, 0x06, 0x28, 0x01, 0x05, 0x04, 0x00, 0x11, 0x12, 0x18,
+                 0x02, 'a', 'b', 0x00);
+    wv_buf_done(&b);
+}
+
+/* List headers (short and long) and nested structs restoring the outer field id. */
+static void test_lists_structs(void **state)
+{
+    (void)state;
+    struct wv_buf b = WV_BUF_INIT;
+    struct pq_tw tw;
+    stor_pq_tw_init(&tw, &b);
+    stor_pq_tw_field_list(&tw, 2, PQ_CT_I32, 3);
+    stor_pq_tw_i32(&tw, 0);
+    stor_pq_tw_i32(&tw, 3);
+    stor_pq_tw_i32(&tw, -3);
+    ASSERT_BYTES(&b, 0x29, 0x35, 0x00, 0x06, 0x05);
+    wv_buf_reset(&b);
+    stor_pq_tw_field_list(&tw, 3, PQ_CT_BINARY, 20);
+    ASSERT_BYTES(&b, 0x19, 0xf8, 0x14);
+    wv_buf_reset(&b);
+    stor_pq_tw_struct_begin(&tw, 5);  /* delta 2 from 3, struct */
+    stor_pq_tw_field_i32(&tw, 1, 7);  /* inner ids start again at 0 */
+    stor_pq_tw_struct_begin(&tw, -1); /* a list element: no header */
+    stor_pq_tw_field_i32(&tw, 4, 1);
+    stor_pq_tw_struct_end(&tw);
+    stor_pq_tw_struct_end(&tw);
+    stor_pq_tw_field_i32(&tw, 6, 1); /* outer continues from 5 */
+    ASSERT_BYTES(&b, 0x2c, 0x15, 0x0e, 0x45, 0x02, 0x00, 0x00, 0x15, 0x02);
+    assert_int_equal(tw.depth, 0);
+    wv_buf_done(&b);
+}
+
+/* A whole PageHeader with its DataPageHeader. */
+static void test_page_header(void **state)
+{
+    (void)state;
+    struct wv_buf b = WV_BUF_INIT;
+    struct pq_page_header h = {100, 50, 10, PQ_ENC_RLE};
+    assert_int_equal(stor_pq_thrift_page_header(&b, &h, NULL), 0);
+    ASSERT_BYTES(&b, 0x15, 0x00, 0x15, 0xc8, 0x01, 0x15, 0x64, 0x2c, 0x15, 0x14, 0x15, 0x00, 0x15,
+                 0x06, 0x15, 0x06, 0x00, 0x00);
+    wv_buf_done(&b);
+}
+
+/* RLE runs, bit-packed groups, and the Encodings.md example (0..7 at width 3). */
+static void test_rle_hybrid(void **state)
+{
+    (void)state;
+    struct wv_buf b = WV_BUF_INIT;
+    static const uint8_t ones[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    assert_int_equal(stor_pq_rle_encode(&b, ones, 10, 1, NULL), 0);
+    ASSERT_BYTES(&b, 0x14, 0x01);
+    wv_buf_reset(&b);
+    static const uint8_t alt[8] = {1, 0, 1, 0, 1, 0, 1, 0};
+    assert_int_equal(stor_pq_rle_encode(&b, alt, 8, 1, NULL), 0);
+    ASSERT_BYTES(&b, 0x03, 0x55);
+    wv_buf_reset(&b);
+    static const uint8_t seq[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    assert_int_equal(stor_pq_rle_encode(&b, seq, 8, 3, NULL), 0);
+    ASSERT_BYTES(&b, 0x03, 0x88, 0xc6, 0xfa);
+    wv_buf_reset(&b);
+    static const uint8_t run_then_tail[11] = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
+    assert_int_equal(stor_pq_rle_encode(&b, run_then_tail, 11, 1, NULL), 0);
+    ASSERT_BYTES(&b, 0x10, 0x01, 0x03, 0x00);
+    wv_buf_reset(&b);
+    static const uint8_t short_then_run[14] = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    assert_int_equal(stor_pq_rle_encode(&b, short_then_run, 14, 1, NULL), 0);
+    ASSERT_BYTES(&b, 0x05, 0xe0, 0x3f);
+    wv_buf_reset(&b);
+    uint8_t mixed[24] = {1, 0, 1, 1, 0, 0, 1, 0};
+    for (int i = 8; i < 24; i++)
+        mixed[i] = 1; /* a group boundary starts a long run: bit-packing stops there */
+    assert_int_equal(stor_pq_rle_encode(&b, mixed, 24, 1, NULL), 0);
+    ASSERT_BYTES(&b, 0x03, 0x4d, 0x20, 0x01);
+    assert_int_equal(stor_pq_rle_encode(&b, mixed, 1, 0, NULL), -1);
+    wv_buf_done(&b);
+}
+
+/* RFC 3339 timestamps to UTC microseconds and dates to days. */
+static void test_time_parsing(void **state)
+{
+    (void)state;
+    int64_t us = 0;
+    assert_int_equal(stor_pq_parse_timestamp_us("1970-01-01T00:00:00Z", 20, &us), 0);
+    assert_int_equal(us, 0);
+    const char *t = "2024-01-02T03:04:05.123456789+02:00";
+    assert_int_equal(stor_pq_parse_timestamp_us(t, strlen(t), &us), 0);
+    assert_int_equal(us, INT64_C(1704157445123456));
+    t = "1969-12-31 23:59:59.5-00:30";
+    assert_int_equal(stor_pq_parse_timestamp_us(t, strlen(t), &us), 0);
+    assert_int_equal(us, INT64_C(1799500000));
+    static const char *const bad[] = {
+        "2024-01-02T03:04:05",  "2024-02-30T00:00:00Z",     "2023-02-29T00:00:00Z",
+        "2024-01-02T24:00:00Z", "2024-01-02T03:04:05.Z",    "2024-01-02T03:04:05Zx",
+        "2024-1-02T03:04:05Z",  "2024-01-02T03:04:05+0200", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(stor_pq_parse_timestamp_us(bad[i], strlen(bad[i]), &us), -1);
+    int32_t d = 0;
+    assert_int_equal(stor_pq_parse_date("2024-02-29", 10, &d), 0);
+    assert_int_equal(d, 19782);
+    assert_int_equal(stor_pq_parse_date("0001-01-01", 10, &d), 0);
+    assert_int_equal(d, -719162);
+    assert_int_equal(stor_pq_parse_date("2024-02-29T", 11, &d), -1);
+}
+
+/* Reads a whole file into a buffer (test helper). */
+static char *slurp(const char *path, size_t *len)
+{
+    char *data = NULL;
+    struct wv_error err;
+    wv_error_clear(&err);
+    assert_int_equal(wv_fs_read_all(path, 1 << 24, &data, len, &err), 0);
+    return data;
+}
+
+/* A small file: magic at both ends, footer length, temp file renamed; bad values refused. */
+static void test_small_file(void **state)
+{
+    (void)state;
+    char *dir = wv_test_tmpdir("pq");
+    assert_non_null(dir);
+    char *path = wv_path_join(dir, "t.parquet");
+    struct stor_pq_column cols[] = {{"id", STOR_PQ_INT64, false}, {"s", STOR_PQ_STRING, true}};
+    struct stor_pq_options opts = {STOR_PQ_ZSTD, 0, 0};
+    struct wv_error err;
+    wv_error_clear(&err);
+    struct stor_pq_writer *w = stor_pq_open(path, cols, 2, &opts, &err);
+    assert_non_null(w);
+    assert_int_equal(stor_pq_add_kv(w, "k", "v", &err), 0);
+    struct wv_json *row = NULL;
+    const char *lines[] = {"{\"id\":1,\"s\":\"a\"}", "{\"id\":2}", "{\"id\":3,\"s\":null}"};
+    for (size_t i = 0; i < 3; i++) {
+        row = wv_json_parse(lines[i], strlen(lines[i]), "t", &err);
+        assert_int_equal(stor_pq_write_object(w, row, &err), 0);
+        wv_json_free(row);
+    }
+    row = wv_json_parse("{\"id\":1.5,\"s\":\"x\"}", 18, "t", &err);
+    assert_int_equal(stor_pq_write_object(w, row, &err), -1);
+    assert_int_equal(err.code, WV_E_PARSE);
+    assert_non_null(strstr(err.msg, "column \"id\", row 4"));
+    wv_json_free(row);
+    struct wv_json *bad_utf8 = wv_json_strn("\xff", 1), *one = wv_json_int(4);
+    const struct wv_json *vals[] = {one, bad_utf8};
+    wv_error_clear(&err);
+    assert_int_equal(stor_pq_write_row(w, vals, 2, &err), -1);
+    assert_non_null(strstr(err.msg, "column \"s\", row 4: not a valid string (invalid UTF-8)"));
+    wv_json_free(bad_utf8);
+    wv_json_free(one);
+    assert_int_equal(stor_pq_rows(w), 3);
+    char *tmp = wv_asprintf("%s.tmp.%ld", path, (long)getpid());
+    assert_true(wv_fs_exists(tmp));
+    assert_false(wv_fs_exists(path));
+    wv_error_clear(&err);
+    assert_int_equal(stor_pq_close(w, &err), 0);
+    assert_false(wv_fs_exists(tmp));
+    size_t len = 0;
+    char *data = slurp(path, &len);
+    assert_true(len > 12);
+    assert_memory_equal(data, "PAR1", 4);
+    assert_memory_equal(data + len - 4, "PAR1", 4);
+    const uint8_t *f = (const uint8_t *)data + len - 8;
+    size_t flen = f[0] | (size_t)f[1] << 8 | (size_t)f[2] << 16 | (size_t)f[3] << 24;
+    assert_true(flen > 0 && flen < len - 12);
+    const uint8_t *footer = (const uint8_t *)data + len - 8 - flen;
+    assert_int_equal(footer[0], 0x15); /* FileMetaData.version = 1 */
+    assert_int_equal(footer[1], 0x02);
+    assert_non_null(memmem(footer, flen, "weaver version", 14));
+    assert_non_null(memmem(footer, flen, "schema", 6));
+    free(data);
+    stor_pq_free(w);
+    /* an unclosed writer leaves nothing behind */
+    w = stor_pq_open(path, cols, 2, NULL, &err);
+    assert_non_null(w);
+    assert_true(wv_fs_exists(tmp));
+    stor_pq_free(w);
+    assert_false(wv_fs_exists(tmp));
+    free(tmp);
+    free(path);
+    assert_int_equal(wv_fs_rmtree(dir, &err), 0);
+    free(dir);
+}
+
+/* Bad column lists and names of types and codecs. */
+static void test_columns_and_names(void **state)
+{
+    (void)state;
+    struct wv_error err;
+    wv_error_clear(&err);
+    struct stor_pq_column dup[] = {{"a", STOR_PQ_INT64, false}, {"a", STOR_PQ_DATE, true}};
+    assert_null(stor_pq_open("/nonexistent/x.parquet", dup, 2, NULL, &err));
+    assert_non_null(strstr(err.msg, "duplicate column \"a\""));
+    wv_error_clear(&err);
+    assert_null(stor_pq_open("/nonexistent/x.parquet", dup, 1, NULL, &err));
+    assert_true(wv_error_isset(&err));
+    assert_non_null(strstr(err.msg, "parquet: open /nonexistent/x.parquet.tmp."));
+    enum stor_pq_type t;
+    enum stor_pq_codec c;
+    assert_int_equal(stor_pq_type_parse("timestamp", &t), 0);
+    assert_int_equal(t, STOR_PQ_TIMESTAMP);
+    assert_int_equal(stor_pq_type_parse("int32", &t), -1);
+    assert_int_equal(stor_pq_codec_parse("zstd", &c), 0);
+    assert_int_equal(c, 6);
+    assert_int_equal(stor_pq_codec_parse("lz4", &c), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_varint_zigzag), cmocka_unit_test(test_field_deltas),
+        cmocka_unit_test(test_lists_structs), cmocka_unit_test(test_page_header),
+        cmocka_unit_test(test_rle_hybrid),    cmocka_unit_test(test_time_parsing),
+        cmocka_unit_test(test_small_file),    cmocka_unit_test(test_columns_and_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
