@@ -84,15 +84,32 @@ static const struct cmd_def commands[] = {
      "Exits 1 unless all are.",
      1, -1, core_cmd_manifest_validate, ""},
     {"parquet write", "--schema S.json [--compression zstd|snappy|gzip|none] "
-     "[--row-group-bytes N] IN.jsonl OUT.parquet", "convert JSON lines to a Parquet file",
+     "[--row-group-bytes N] [--dictionary on|off] [--dictionary-bytes N] [--airbyte-meta on|off] "
+     "IN.jsonl OUT.parquet",
+     "convert JSON lines to a Parquet file",
      "Writes each JSON object of IN.jsonl (`-` for stdin) as a row of OUT.parquet with weaver's "
      "own Parquet writer. S.json is {\"columns\":[{\"name\":\"id\",\"type\":\"int64\","
      "\"optional\":false},...]} with types int64, double, boolean, string, timestamp (RFC 3339 "
      "text, stored as UTC microseconds), date (YYYY-MM-DD) and json (any value, stored as JSON "
      "text); optional columns accept null and missing members. Compression defaults to none; "
-     "row groups close after about N bytes (default 128 MiB). A value that does not fit its "
+     "row groups close after about N bytes (default 128 MiB). Values are dictionary-encoded "
+     "(RLE_DICTIONARY) unless --dictionary off; a column chunk whose dictionary passes "
+     "--dictionary-bytes (default 1 MiB) continues PLAIN. S.json may instead be a stream's JSON "
+     "schema ({\"type\":\"object\",\"properties\":...}): integer -> int64, number -> double, "
+     "string with format date-time -> timestamp, date -> date, objects, arrays and unions -> "
+     "json, types with null -> optional; then Airbyte's meta columns _airbyte_raw_id, "
+     "_airbyte_extracted_at, _airbyte_meta and _airbyte_generation_id come first (filled in "
+     "when a record lacks them; --airbyte-meta off leaves them out) and a value that does not "
+     "fit its column is written as null and recorded in _airbyte_meta.changes. Otherwise a value that does not fit its "
      "column fails with the line and column; the output appears only when complete.",
-     2, 2, core_cmd_parquet_write, "--schema --compression --row-group-bytes"},
+     2, 2, core_cmd_parquet_write,
+     "--schema --compression --row-group-bytes --dictionary --dictionary-bytes --airbyte-meta"},
+    {"parquet inspect", "[--rows N] FILE", "describe a Parquet file and show its first rows",
+     "Prints the schema, the key-value metadata keys, each row group (rows, bytes) and per "
+     "column chunk the codec, encodings, value count, null count and min/max decoded for the "
+     "type, then the first N rows (default 5) as JSON objects. Reads flat files with v1 pages "
+     "(what weaver writes); a corrupt file fails with a message naming it.",
+     1, 1, core_cmd_parquet_inspect, "--rows"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

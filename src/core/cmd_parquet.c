@@ -1,12 +1,16 @@
 /* cmd_parquet.c - `weaver parquet write --schema S.json [--compression C] [--row-group-bytes N]
- * IN.jsonl OUT.parquet`: converts JSON lines (one object per line) to a Parquet file with
- * weaver's own writer. The schema file is {"columns":[{"name":"id","type":"int64",
- * "optional":false}, ...]} with types int64, double, boolean, string, timestamp, date, json.
- * Caller's thread. */
+ * [--dictionary on|off] [--dictionary-bytes N] IN.jsonl OUT.parquet`: converts JSON lines (one
+ * object per line) to a Parquet file with weaver's own writer. The schema file is
+ * {"columns":[{"name":"id","type":"int64","optional":false}, ...]} with types int64, double,
+ * boolean, string, timestamp, date, json. `weaver parquet inspect [--rows N] FILE` describes a
+ * file with storage's reader. Caller's thread. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+
+#include "base/clock.h"
 
 #include "base/mem.h"
 #include "core/cmd_int.h"
@@ -15,13 +19,10 @@
 #define SCHEMA_MAX (4u << 20)
 #define LINE_MAX_BYTES ((size_t)256 << 20)
 
-/* Reads the schema file into columns (names borrowed from *doc, which the caller frees). */
-static int load_schema(const char *path, struct wv_json **doc, struct stor_pq_column **cols,
-                       size_t *n, struct wv_error *err)
+/* Reads weaver's column list (names borrowed from doc). */
+static int load_column_list(const char *path, struct wv_json **doc, struct stor_pq_column **cols,
+                            size_t *n, struct wv_error *err)
 {
-    *doc = wv_json_parse_file(path, SCHEMA_MAX, err);
-    if (!*doc)
-        return -1;
     struct wv_json *list = wv_json_get(*doc, "columns");
     if (!list || list->type != WV_JSON_ARRAY || list->len == 0 || list->len > STOR_PQ_MAX_COLUMNS)
         return wv_error_set(err, WV_E_CONFIG, 0,
@@ -50,14 +51,93 @@ static int load_schema(const char *path, struct wv_json **doc, struct stor_pq_co
     return 0;
 }
 
+/* Reads the schema file: weaver's {"columns":[...]} or a stream's JSON schema (then *owned:
+ * the names are owned by *cols, free with stor_pq_columns_free). */
+static int load_schema(const char *path, bool airbyte_meta, struct wv_json **doc,
+                       struct stor_pq_column **cols, size_t *n, bool *owned, struct wv_error *err)
+{
+    *owned = false;
+    *doc = wv_json_parse_file(path, SCHEMA_MAX, err);
+    if (!*doc)
+        return -1;
+    if (!wv_json_get(*doc, "properties"))
+        return load_column_list(path, doc, cols, n, err);
+    *owned = true;
+    if (stor_pq_columns_from_json_schema(*doc, airbyte_meta, cols, n, err) < 0)
+        return wv_error_prefix(err, "%s", path);
+    return 0;
+}
+
+/* A random (version 4) UUID as a JSON string (caller frees). */
+static struct wv_json *new_uuid(struct wv_error *err)
+{
+    uint8_t b[16];
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+        wv_error_errno(err, errno, "getrandom");
+        return NULL;
+    }
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    char t[37];
+    snprintf(t, sizeof t, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
+    return wv_json_str(t);
+}
+
+/* Values Airbyte's meta columns take when a record does not carry them. */
+struct meta_fill {
+    bool on;
+    const struct stor_pq_column *cols; /* borrowed */
+    size_t n_cols;
+    struct wv_json *extracted_at, *meta; /* the run's start time; {"changes":[]} */
+};
+
+/* Writes one record, filling missing meta columns (a new _airbyte_raw_id per record). */
+static int write_record(struct stor_pq_writer *w, const struct meta_fill *f,
+                        const struct wv_json *obj, struct wv_error *err)
+{
+    if (!f->on || !obj || obj->type != WV_JSON_OBJECT)
+        return stor_pq_write_object(w, obj, err);
+    const struct wv_json **vals = wv_calloc(f->n_cols, sizeof *vals);
+    struct wv_json *raw_id = NULL;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < f->n_cols; i++) {
+        const char *name = f->cols[i].name;
+        vals[i] = wv_json_get(obj, name);
+        if (vals[i])
+            continue;
+        if (strcmp(name, "_airbyte_raw_id") == 0)
+            rc = (vals[i] = raw_id = new_uuid(err)) ? 0 : -1;
+        else if (strcmp(name, "_airbyte_extracted_at") == 0)
+            vals[i] = f->extracted_at;
+        else if (strcmp(name, "_airbyte_meta") == 0)
+            vals[i] = f->meta;
+    }
+    if (rc == 0)
+        rc = stor_pq_write_row(w, vals, f->n_cols, err);
+    wv_json_free(raw_id);
+    free(vals);
+    return rc;
+}
+
 /* Reads options from the flags. */
 static int parse_options(int argc, char **argv, struct stor_pq_options *o, struct wv_error *err)
 {
-    const char *codec = NULL, *rg = NULL;
+    const char *codec = NULL, *rg = NULL, *dict = NULL, *dict_bytes = NULL;
     memset(o, 0, sizeof *o);
     if (core_cmd_opt(argc, argv, "--compression", &codec, err) < 0 ||
-        core_cmd_opt(argc, argv, "--row-group-bytes", &rg, err) < 0)
+        core_cmd_opt(argc, argv, "--row-group-bytes", &rg, err) < 0 ||
+        core_cmd_opt(argc, argv, "--dictionary", &dict, err) < 0 ||
+        core_cmd_opt(argc, argv, "--dictionary-bytes", &dict_bytes, err) < 0)
         return -1;
+    if (dict && strcmp(dict, "on") != 0 && strcmp(dict, "off") != 0)
+        return wv_error_set(err, WV_E_USAGE, 0, "--dictionary: \"%s\" is not on or off", dict);
+    o->no_dictionary = dict && strcmp(dict, "off") == 0;
+    if (dict_bytes &&
+        (wv_parse_i64(dict_bytes, &o->dictionary_bytes) < 0 || o->dictionary_bytes < 1))
+        return wv_error_set(err, WV_E_USAGE, 0,
+                            "--dictionary-bytes: \"%s\" is not a positive number", dict_bytes);
     if (codec && stor_pq_codec_parse(codec, &o->codec) < 0)
         return wv_error_set(err, WV_E_USAGE, 0,
                             "--compression: \"%s\" is not one of zstd, "
@@ -72,7 +152,8 @@ static int parse_options(int argc, char **argv, struct stor_pq_options *o, struc
 }
 
 /* Streams the JSON lines of in into w; blank lines are skipped. */
-static int copy_lines(const char *in_path, FILE *in, struct stor_pq_writer *w, struct wv_error *err)
+static int copy_lines(const char *in_path, FILE *in, struct stor_pq_writer *w,
+                      const struct meta_fill *fill, struct wv_error *err)
 {
     char *line = NULL;
     size_t cap = 0;
@@ -90,7 +171,7 @@ static int copy_lines(const char *in_path, FILE *in, struct stor_pq_writer *w, s
         char origin[64];
         snprintf(origin, sizeof origin, "line %ld", lineno);
         struct wv_json *j = wv_json_parse_arena(line, (size_t)len, origin, err);
-        if (!j || stor_pq_write_object(w, j, err) < 0)
+        if (!j || write_record(w, fill, j, err) < 0)
             rc = wv_error_prefix(err, "%s:%ld", in_path, lineno);
         wv_json_free(j);
     }
@@ -104,20 +185,35 @@ static int copy_lines(const char *in_path, FILE *in, struct stor_pq_writer *w, s
 int core_cmd_parquet_write(const struct core_cmd_env *env, int argc, char **argv,
                            struct wv_error *err)
 {
-    const char *schema = NULL, *in_path = core_cmd_arg(argc, argv, 0);
+    const char *schema = NULL, *in_path = core_cmd_arg(argc, argv, 0), *meta = NULL;
     const char *out_path = core_cmd_arg(argc, argv, 1);
     struct stor_pq_options opts;
     if (core_cmd_opt(argc, argv, "--schema", &schema, err) < 0 ||
+        core_cmd_opt(argc, argv, "--airbyte-meta", &meta, err) < 0 ||
         parse_options(argc, argv, &opts, err) < 0)
         return -1;
     if (!schema)
         return wv_error_set(err, WV_E_USAGE, 0, "--schema S.json is required");
+    if (meta && strcmp(meta, "on") != 0 && strcmp(meta, "off") != 0)
+        return wv_error_set(err, WV_E_USAGE, 0, "--airbyte-meta: \"%s\" is not on or off", meta);
     struct wv_json *doc = NULL;
     struct stor_pq_column *cols = NULL;
     size_t n = 0;
     struct stor_pq_writer *w = NULL;
     FILE *in = NULL;
-    int rc = load_schema(schema, &doc, &cols, &n, err);
+    bool owned = false;
+    struct meta_fill fill = {!(meta && strcmp(meta, "off") == 0), NULL, 0, NULL, NULL};
+    int rc = load_schema(schema, fill.on, &doc, &cols, &n, &owned, err);
+    fill.on = fill.on && owned; /* meta columns come with JSON schemas only */
+    fill.cols = cols, fill.n_cols = n;
+    opts.airbyte_changes = fill.on;
+    if (fill.on) {
+        char ts[40];
+        fill.extracted_at =
+            wv_json_str(wv_time_iso(wv_clock_now_ms(wv_clock_system()), ts, sizeof ts));
+        fill.meta = wv_json_object();
+        wv_json_set(fill.meta, "changes", wv_json_array());
+    }
     if (rc == 0 && !(in = strcmp(in_path, "-") == 0 ? stdin : fopen(in_path, "r")))
         rc = wv_error_errno(err, errno, "open %s", in_path);
     if (rc == 0 && !(w = stor_pq_open(out_path, cols, n, &opts, err)))
@@ -128,7 +224,7 @@ int core_cmd_parquet_write(const struct core_cmd_env *env, int argc, char **argv
         free(text);
     }
     if (rc == 0)
-        rc = copy_lines(in_path, in, w, err);
+        rc = copy_lines(in_path, in, w, &fill, err);
     if (rc == 0)
         rc = stor_pq_close(w, err);
     if (rc == 0)
@@ -137,7 +233,30 @@ int core_cmd_parquet_write(const struct core_cmd_env *env, int argc, char **argv
     if (in && in != stdin)
         fclose(in);
     stor_pq_free(w);
-    free(cols);
+    if (owned)
+        stor_pq_columns_free(cols, n);
+    else
+        free(cols);
+    wv_json_free(fill.extracted_at);
+    wv_json_free(fill.meta);
     wv_json_free(doc);
+    return rc;
+}
+
+/* `weaver parquet inspect`. */
+int core_cmd_parquet_inspect(const struct core_cmd_env *env, int argc, char **argv,
+                             struct wv_error *err)
+{
+    const char *rows = NULL, *path = core_cmd_arg(argc, argv, 0);
+    int64_t n = 5;
+    if (core_cmd_opt(argc, argv, "--rows", &rows, err) < 0)
+        return -1;
+    if (rows && (wv_parse_i64(rows, &n) < 0 || n < 0))
+        return wv_error_set(err, WV_E_USAGE, 0, "--rows: \"%s\" is not a number >= 0", rows);
+    struct wv_buf out = WV_BUF_INIT;
+    int rc = stor_pq_inspect(path, n, &out, err);
+    if (out.len)
+        core_write(&env->out, out.data, out.len);
+    wv_buf_done(&out);
     return rc;
 }

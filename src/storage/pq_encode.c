@@ -2,7 +2,8 @@
  * of apache/parquet-format Encodings.md ("Run Length Encoding / Bit-Packing Hybrid (RLE = 3)")
  * for definition levels, the page codecs of parquet.thrift CompressionCodec (GZIP: zlib gzip
  * stream, SNAPPY: raw snappy block, ZSTD: zstd frame), and RFC 3339 date/time parsing for
- * TIMESTAMP/DATE columns. Runs on whichever thread owns the writer. */
+ * TIMESTAMP/DATE columns; the matching decompressors for `weaver parquet inspect`. Runs on
+ * whichever thread owns the writer (or the reader). */
 #include <snappy-c.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,79 @@ int stor_pq_rle_encode(struct wv_buf *out, const uint8_t *levels, size_t n, int 
         } while (j < n && run_len(levels, n, j) < 8);
         size_t groups = ((j < n ? j : n) - i + 7) / 8;
         if (put_packed(out, levels, n, i, groups, bit_width, err) < 0)
+            return -1;
+        i = j;
+    }
+    return 0;
+}
+
+/* Bits needed for values 0..max, at least 1. */
+int stor_pq_bit_width(uint32_t max)
+{
+    int w = 1;
+    while (w < 32 && (max >> w) != 0)
+        w++;
+    return w;
+}
+
+/* Length of the run of equal 32-bit values starting at i. */
+static size_t run_len32(const uint32_t *v, size_t n, size_t i)
+{
+    size_t j = i + 1;
+    while (j < n && v[j] == v[i])
+        j++;
+    return j - i;
+}
+
+/* Bit-packs groups of 8 32-bit values starting at i (values past n are 0), LSB first. */
+static int put_packed32(struct wv_buf *out, const uint32_t *v, size_t n, size_t i, size_t groups,
+                        int w, struct wv_error *err)
+{
+    if (put_varint(out, (uint64_t)groups << 1 | 1, err) < 0)
+        return -1;
+    uint8_t bytes[32];
+    for (size_t g = 0; g < groups; g++) {
+        memset(bytes, 0, sizeof bytes);
+        for (size_t k = 0; k < 8; k++) {
+            size_t idx = i + g * 8 + k;
+            uint32_t val = idx < n ? v[idx] : 0;
+            size_t bit = k * (size_t)w;
+            for (int b = 0; b < w; b++, bit++)
+                if (val >> b & 1)
+                    bytes[bit / 8] |= (uint8_t)(1u << (bit % 8));
+        }
+        if (wv_buf_append(out, bytes, (size_t)w, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* RLE/bit-packed hybrid of 32-bit values: runs of 8+ as RLE runs (value in ceil(w/8) bytes,
+ * little-endian), the rest bit-packed in groups of 8. */
+int stor_pq_rle_encode32(struct wv_buf *out, const uint32_t *v, size_t n, int bit_width,
+                         struct wv_error *err)
+{
+    if (bit_width < 1 || bit_width > 32)
+        return wv_error_set(err, WV_E_INTERNAL, 0, "parquet: bad bit width %d", bit_width);
+    size_t vbytes = ((size_t)bit_width + 7) / 8, i = 0;
+    while (i < n) {
+        size_t r = run_len32(v, n, i);
+        if (r >= 8) {
+            uint8_t b[4];
+            for (size_t k = 0; k < 4; k++)
+                b[k] = (uint8_t)(v[i] >> (8 * k));
+            if (put_varint(out, (uint64_t)r << 1, err) < 0 ||
+                wv_buf_append(out, b, vbytes, err) < 0)
+                return -1;
+            i += r;
+            continue;
+        }
+        size_t j = i;
+        do {
+            j += 8;
+        } while (j < n && run_len32(v, n, j) < 8);
+        size_t groups = ((j < n ? j : n) - i + 7) / 8;
+        if (put_packed32(out, v, n, i, groups, bit_width, err) < 0)
             return -1;
         i = j;
     }
@@ -173,6 +247,67 @@ int stor_pq_compress(struct pq_codec_ctx *c, const void *in, size_t n, struct wv
     }
     default:
         return wv_buf_append(out, in, n, err);
+    }
+}
+
+/* Inflates a gzip (or zlib) stream into exactly out_n bytes. */
+static int gunzip(const void *in, size_t n, void *out, size_t out_n, struct wv_error *err)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 15 + 32) != Z_OK)
+        return wv_error_set(err, WV_E_INTERNAL, 0, "parquet: gzip init failed");
+    z.next_in = (Bytef *)(uintptr_t)in;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)out_n;
+    int rc = inflate(&z, Z_FINISH);
+    size_t produced = out_n - z.avail_out;
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END || produced != out_n)
+        return wv_error_set(err, WV_E_PARSE, rc, "gzip page does not inflate to %zu bytes", out_n);
+    return 0;
+}
+
+/* Decompresses one page. */
+int stor_pq_decompress(int codec, const void *in, size_t n, void *out, size_t out_n,
+                       struct wv_error *err)
+{
+    if (n > (size_t)INT32_MAX || out_n > (size_t)INT32_MAX)
+        return wv_error_set(err, WV_E_LIMIT, 0, "parquet: page too large");
+    switch (codec) {
+    case STOR_PQ_UNCOMPRESSED:
+        if (n != out_n)
+            return wv_error_set(err, WV_E_PARSE, 0,
+                                "uncompressed page of %zu bytes, header "
+                                "says %zu",
+                                n, out_n);
+        if (n)
+            memcpy(out, in, n);
+        return 0;
+    case STOR_PQ_GZIP:
+        return gunzip(in, n, out, out_n, err);
+    case STOR_PQ_ZSTD: {
+        size_t r = ZSTD_decompress(out, out_n, in, n);
+        if (ZSTD_isError(r) || r != out_n)
+            return wv_error_set(err, WV_E_PARSE, 0,
+                                "zstd page does not decompress to %zu "
+                                "bytes",
+                                out_n);
+        return 0;
+    }
+    case STOR_PQ_SNAPPY: {
+        size_t len = 0;
+        if (snappy_uncompressed_length(in, n, &len) != SNAPPY_OK || len != out_n ||
+            snappy_uncompress(in, n, out, &len) != SNAPPY_OK)
+            return wv_error_set(err, WV_E_PARSE, 0,
+                                "snappy page does not decompress to %zu "
+                                "bytes",
+                                out_n);
+        return 0;
+    }
+    default:
+        return wv_error_set(err, WV_E_PARSE, 0, "unsupported codec %d", codec);
     }
 }
 

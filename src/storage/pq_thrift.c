@@ -159,20 +159,27 @@ static int finish(struct pq_tw *tw, const char *what, struct wv_error *err)
     return 0;
 }
 
-/* PageHeader { type, sizes, DataPageHeader { num_values, PLAIN, RLE, RLE } }. */
+/* PageHeader { type, sizes, DataPageHeader { num_values, encoding, RLE, RLE } } or
+ * PageHeader { DICTIONARY_PAGE, sizes, DictionaryPageHeader { num_values, PLAIN } }. */
 int stor_pq_thrift_page_header(struct wv_buf *out, const struct pq_page_header *h,
                                struct wv_error *err)
 {
     struct pq_tw tw;
     stor_pq_tw_init(&tw, out);
-    stor_pq_tw_field_i32(&tw, 1, PQ_PAGE_DATA);
+    stor_pq_tw_field_i32(&tw, 1, h->type);
     stor_pq_tw_field_i32(&tw, 2, h->uncompressed_size);
     stor_pq_tw_field_i32(&tw, 3, h->compressed_size);
-    stor_pq_tw_struct_begin(&tw, 5);
-    stor_pq_tw_field_i32(&tw, 1, h->num_values);
-    stor_pq_tw_field_i32(&tw, 2, PQ_ENC_PLAIN);
-    stor_pq_tw_field_i32(&tw, 3, h->def_encoding);
-    stor_pq_tw_field_i32(&tw, 4, PQ_ENC_RLE);
+    if (h->type == PQ_PAGE_DICTIONARY) {
+        stor_pq_tw_struct_begin(&tw, 7);
+        stor_pq_tw_field_i32(&tw, 1, h->num_values);
+        stor_pq_tw_field_i32(&tw, 2, PQ_ENC_PLAIN);
+    } else {
+        stor_pq_tw_struct_begin(&tw, 5);
+        stor_pq_tw_field_i32(&tw, 1, h->num_values);
+        stor_pq_tw_field_i32(&tw, 2, h->encoding);
+        stor_pq_tw_field_i32(&tw, 3, h->def_encoding);
+        stor_pq_tw_field_i32(&tw, 4, PQ_ENC_RLE);
+    }
     stor_pq_tw_struct_end(&tw);
     stor_pq_tw_struct_end(&tw);
     return finish(&tw, "page header", err);
@@ -207,11 +214,15 @@ static void write_schema_col(struct pq_tw *tw, const struct pq_schema_col *c)
 static void write_chunk(struct pq_tw *tw, const struct pq_chunk_meta *c)
 {
     stor_pq_tw_struct_begin(tw, -1);
-    stor_pq_tw_field_i64(tw, 2, c->data_page_offset);
+    stor_pq_tw_field_i64(tw, 2, c->dict ? c->dictionary_page_offset : c->data_page_offset);
     stor_pq_tw_struct_begin(tw, 3);
     stor_pq_tw_field_i32(tw, 1, c->type);
-    stor_pq_tw_field_list(tw, 2, PQ_CT_I32, c->optional ? 2 : 1);
+    /* encodings: PLAIN (dictionary page and/or PLAIN data pages), RLE_DICTIONARY, RLE levels */
+    size_t n_enc = 1 + (size_t)c->dict + (size_t)c->optional;
+    stor_pq_tw_field_list(tw, 2, PQ_CT_I32, n_enc);
     stor_pq_tw_i32(tw, PQ_ENC_PLAIN);
+    if (c->dict)
+        stor_pq_tw_i32(tw, PQ_ENC_RLE_DICTIONARY);
     if (c->optional)
         stor_pq_tw_i32(tw, PQ_ENC_RLE);
     stor_pq_tw_field_list(tw, 3, PQ_CT_BINARY, 1);
@@ -221,6 +232,8 @@ static void write_chunk(struct pq_tw *tw, const struct pq_chunk_meta *c)
     stor_pq_tw_field_i64(tw, 6, c->uncompressed);
     stor_pq_tw_field_i64(tw, 7, c->compressed);
     stor_pq_tw_field_i64(tw, 9, c->data_page_offset);
+    if (c->dict)
+        stor_pq_tw_field_i64(tw, 11, c->dictionary_page_offset);
     write_stats(tw, 12, &c->stats);
     stor_pq_tw_struct_end(tw);
     stor_pq_tw_struct_end(tw);

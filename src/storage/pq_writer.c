@@ -22,6 +22,8 @@
 #define PQ_DEFAULT_ROW_GROUP ((int64_t)128 << 20)
 #define PQ_STATS_MAX 4096 /* byte-array min/max longer than this are left out */
 #define PQ_MAX_FOOTER ((size_t)1 << 30)
+#define PQ_DEFAULT_DICT (1 << 20)
+#define PQ_MAX_DICT ((int64_t)1 << 30)
 
 /* One column: the open page, the current row group's chunk and its statistics. */
 struct pq_col {
@@ -41,6 +43,12 @@ struct pq_col {
     double dmin, dmax;
     struct wv_buf smin, smax;
     struct wv_buf tmp; /* the row being converted: text of a JSON value */
+    /* dictionary of the current chunk (Encodings.md "Dictionary Encoding") */
+    bool dict_on;     /* values of the open page go to the dictionary */
+    bool chunk_plain; /* the chunk has PLAIN data pages */
+    struct pq_dict dict;
+    uint32_t *idx; /* dictionary indices of the open page */
+    size_t n_idx, cap_idx;
 };
 
 /* A converted value of the row being written. */
@@ -60,9 +68,14 @@ struct stor_pq_writer {
     struct pq_val *row;
     enum stor_pq_codec codec;
     struct pq_codec_ctx *cz;
-    int64_t rg_budget, page_bytes;
-    struct wv_buf out; /* buffered file output */
-    int64_t offset;    /* bytes of the file so far (written + buffered) */
+    int64_t rg_budget, page_bytes, dict_budget;
+    bool dictionary;
+    int64_t meta_col; /* _airbyte_meta when misfits are recorded there, else -1 */
+    size_t *nulled;   /* columns NULLED in the row being written */
+    size_t n_nulled;
+    struct wv_buf meta; /* the row's rewritten _airbyte_meta */
+    struct wv_buf out;  /* buffered file output */
+    int64_t offset;     /* bytes of the file so far (written + buffered) */
     struct wv_buf page, zpage, hdr;
     int64_t rows, rg_rows, rg_bytes;
     struct pq_row_group_meta *rgs;
@@ -188,6 +201,15 @@ struct stor_pq_writer *stor_pq_open(const char *path, const struct stor_pq_colum
     w->codec = opts ? opts->codec : STOR_PQ_UNCOMPRESSED;
     w->rg_budget = opts && opts->row_group_bytes > 0 ? opts->row_group_bytes : PQ_DEFAULT_ROW_GROUP;
     w->page_bytes = opts && opts->page_bytes > 0 ? opts->page_bytes : PQ_DEFAULT_PAGE;
+    w->dict_budget = opts && opts->dictionary_bytes > 0 ? opts->dictionary_bytes : PQ_DEFAULT_DICT;
+    w->dictionary = !(opts && opts->no_dictionary);
+    w->meta_col = -1;
+    for (size_t i = 0; opts && opts->airbyte_changes && i < n_cols; i++)
+        if (strcmp(cols[i].name, "_airbyte_meta") == 0 && cols[i].type == STOR_PQ_JSON)
+            w->meta_col = (int64_t)i;
+    w->nulled = wv_calloc(n_cols, sizeof *w->nulled);
+    if (w->dict_budget > PQ_MAX_DICT)
+        w->dict_budget = PQ_MAX_DICT;
     w->cz = stor_pq_codec_new(w->codec);
     w->n_cols = n_cols;
     w->cols = wv_calloc(n_cols, sizeof *w->cols);
@@ -199,6 +221,8 @@ struct stor_pq_writer *stor_pq_open(const char *path, const struct stor_pq_colum
         c->optional = cols[i].optional;
         c->schema = schema_of(&cols[i]);
         c->schema.name = c->name;
+        c->dict_on = w->dictionary && c->schema.type != PQ_T_BOOLEAN;
+        stor_pq_dict_init(&c->dict, c->schema.type == PQ_T_BYTE_ARRAY);
     }
     w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->fd < 0) {
@@ -310,7 +334,10 @@ static int convert(struct stor_pq_writer *w, struct pq_col *c, const struct wv_j
                             "column \"%s\", row %lld: a %s%s does not fit "
                             "type %s",
                             c->name, (long long)row, wv_json_type_name(j->type),
-                            j->type == WV_JSON_NUMBER ? " out of range or not integral" : "", want);
+                            j->type == WV_JSON_NUMBER && c->type == STOR_PQ_INT64
+                                ? " out of range or not integral"
+                                : "",
+                            want);
     if (v->n > (size_t)INT32_MAX)
         return wv_error_set(err, WV_E_LIMIT, 0,
                             "column \"%s\", row %lld: value of %zu bytes "
@@ -371,6 +398,60 @@ static void stats_add(struct pq_col *c, const struct pq_val *v)
     c->has_minmax = true;
 }
 
+/* The dictionary key of a non-null value: its PLAIN bytes (byte arrays without the length). */
+static const void *dict_key(const struct pq_col *c, const struct pq_val *v, uint8_t tmp[8],
+                            size_t *n)
+{
+    switch (c->schema.type) {
+    case PQ_T_BYTE_ARRAY:
+        *n = v->n;
+        return v->s ? v->s : "";
+    case PQ_T_INT32:
+        le32(tmp, (uint32_t)v->i), *n = 4;
+        return tmp;
+    case PQ_T_DOUBLE: {
+        uint64_t u;
+        memcpy(&u, &v->d, 8);
+        le64(tmp, u), *n = 8;
+        return tmp;
+    }
+    default:
+        le64(tmp, (uint64_t)v->i), *n = 8;
+        return tmp;
+    }
+}
+
+/* Adds the value's dictionary index to the open page; returns its PLAIN size. */
+static size_t append_index(struct pq_col *c, const struct pq_val *v)
+{
+    uint8_t tmp[8];
+    size_t n;
+    const void *key = dict_key(c, v, tmp, &n);
+    int64_t k = stor_pq_dict_find(&c->dict, key, n);
+    if (k < 0)
+        k = stor_pq_dict_add(&c->dict, key, n);
+    if (c->n_idx == c->cap_idx) {
+        c->cap_idx = c->cap_idx ? c->cap_idx * 2 : 1024;
+        c->idx = wv_realloc(c->idx, c->cap_idx * sizeof *c->idx);
+    }
+    c->idx[c->n_idx++] = (uint32_t)k;
+    return n + (c->schema.type == PQ_T_BYTE_ARRAY ? 4 : 0) + c->optional;
+}
+
+/* Whether adding v would push the dictionary past its budget (then the chunk falls back). */
+static bool dict_overflows(const struct stor_pq_writer *w, const struct pq_col *c,
+                           const struct pq_val *v)
+{
+    if (!c->dict_on || v->null)
+        return false;
+    uint8_t tmp[8];
+    size_t n;
+    const void *key = dict_key(c, v, tmp, &n);
+    return stor_pq_dict_find(&c->dict, key, n) < 0 &&
+           (stor_pq_dict_size_with(&c->dict, n) > (size_t)w->dict_budget ||
+            c->dict.n >= INT32_MAX - 1);
+}
+
 /* Appends a converted value to the open page; returns the bytes it adds. */
 static size_t append_value(struct pq_col *c, const struct pq_val *v)
 {
@@ -388,6 +469,8 @@ static size_t append_value(struct pq_col *c, const struct pq_val *v)
         return 1;
     }
     stats_add(c, v);
+    if (c->dict_on)
+        return append_index(c, v);
     uint8_t b[8];
     size_t before = c->values.len;
     switch (c->schema.type) {
@@ -435,14 +518,28 @@ static int flush_page(struct stor_pq_writer *w, struct pq_col *c, struct wv_erro
             return -1;
         le32((uint8_t *)w->page.data, (uint32_t)(w->page.len - 4));
     }
-    if (wv_buf_append(&w->page, c->values.data ? c->values.data : "", c->values.len, err) < 0)
-        return -1;
+    /* a page of nulls only is PLAIN: it needs no dictionary */
+    bool dict_page = c->dict_on && c->n_idx > 0;
+    if (dict_page) {
+        uint8_t bw = (uint8_t)stor_pq_bit_width(c->dict.n - 1);
+        if (wv_buf_append(&w->page, &bw, 1, err) < 0 ||
+            stor_pq_rle_encode32(&w->page, c->idx, c->n_idx, bw, err) < 0)
+            return -1;
+    } else {
+        c->chunk_plain = true;
+        if (wv_buf_append(&w->page, c->values.data ? c->values.data : "", c->values.len, err) < 0)
+            return -1;
+    }
     wv_buf_reset(&w->zpage);
     if (stor_pq_compress(w->cz, w->page.data, w->page.len, &w->zpage, err) < 0)
         return -1;
     if (w->zpage.len > (size_t)INT32_MAX)
         return wv_error_set(err, WV_E_LIMIT, 0, "parquet: page too large");
-    struct pq_page_header h = {(int32_t)w->page.len, (int32_t)w->zpage.len, (int32_t)c->page_count,
+    struct pq_page_header h = {PQ_PAGE_DATA,
+                               (int32_t)w->page.len,
+                               (int32_t)w->zpage.len,
+                               (int32_t)c->page_count,
+                               dict_page ? PQ_ENC_RLE_DICTIONARY : PQ_ENC_PLAIN,
                                PQ_ENC_RLE};
     wv_buf_reset(&w->hdr);
     if (stor_pq_thrift_page_header(&w->hdr, &h, err) < 0 ||
@@ -452,6 +549,7 @@ static int flush_page(struct stor_pq_writer *w, struct pq_col *c, struct wv_erro
     c->chunk_uncompressed += (int64_t)(w->hdr.len + w->page.len);
     wv_buf_reset(&c->values);
     c->n_levels = 0;
+    c->n_idx = 0;
     c->n_bools = 0;
     c->page_count = 0;
     return 0;
@@ -505,6 +603,31 @@ static struct pq_stats chunk_stats(const struct pq_col *c)
     return s;
 }
 
+/* Writes the chunk's dictionary page (PLAIN entries, compressed like data pages) to the file. */
+static int write_dict_page(struct stor_pq_writer *w, struct pq_col *c, struct pq_chunk_meta *m,
+                           struct wv_error *err)
+{
+    const struct wv_buf *plain = &c->dict.plain;
+    wv_buf_reset(&w->zpage);
+    if (stor_pq_compress(w->cz, plain->data ? plain->data : "", plain->len, &w->zpage, err) < 0)
+        return -1;
+    if (w->zpage.len > (size_t)INT32_MAX)
+        return wv_error_set(err, WV_E_LIMIT, 0, "parquet: dictionary page too large");
+    struct pq_page_header h = {PQ_PAGE_DICTIONARY, (int32_t)plain->len, (int32_t)w->zpage.len,
+                               (int32_t)c->dict.n, PQ_ENC_PLAIN,        PQ_ENC_RLE};
+    wv_buf_reset(&w->hdr);
+    if (stor_pq_thrift_page_header(&w->hdr, &h, err) < 0)
+        return -1;
+    m->dict = true;
+    m->dictionary_page_offset = w->offset;
+    m->uncompressed = (int64_t)(w->hdr.len + plain->len);
+    m->compressed = (int64_t)(w->hdr.len + w->zpage.len);
+    if (out_write(w, w->hdr.data, w->hdr.len, false, err) < 0 ||
+        out_write(w, w->zpage.data, w->zpage.len, false, err) < 0)
+        return -1;
+    return 0;
+}
+
 /* Writes the buffered row group: each column's chunk in order, then records its metadata. */
 static int flush_row_group(struct stor_pq_writer *w, struct wv_error *err)
 {
@@ -530,10 +653,13 @@ static int flush_row_group(struct stor_pq_writer *w, struct wv_error *err)
         m->codec = (int)w->codec;
         m->optional = c->optional;
         m->num_values = c->chunk_values;
-        m->uncompressed = c->chunk_uncompressed;
-        m->compressed = (int64_t)c->chunk.len;
-        m->data_page_offset = w->offset;
         m->stats = chunk_stats(c);
+        if (c->dict.n > 0 && write_dict_page(w, c, m, err) < 0)
+            return -1;
+        m->plain_data = c->chunk_plain || !m->dict;
+        m->uncompressed += c->chunk_uncompressed;
+        m->compressed += (int64_t)c->chunk.len;
+        m->data_page_offset = w->offset;
         rg->total_byte_size += m->uncompressed;
         rg->total_compressed += m->compressed;
         if (out_write(w, c->chunk.data, c->chunk.len, false, err) < 0)
@@ -541,9 +667,68 @@ static int flush_row_group(struct stor_pq_writer *w, struct wv_error *err)
         wv_buf_reset(&c->chunk);
         c->chunk_values = c->chunk_nulls = c->chunk_uncompressed = 0;
         c->has_minmax = false;
+        c->chunk_plain = false;
+        stor_pq_dict_reset(&c->dict);
+        c->dict_on = w->dictionary && c->schema.type != PQ_T_BOOLEAN;
     }
     w->rg_rows = 0;
     w->rg_bytes = 0;
+    return 0;
+}
+
+/* Converts value i; with a _airbyte_meta column, a value that does not fit its optional column
+ * becomes null and is remembered for _airbyte_meta.changes instead of failing the row (and a
+ * null _airbyte_meta is {"changes":[]}). */
+static int convert_or_null(struct stor_pq_writer *w, size_t i, const struct wv_json *j,
+                           struct wv_error *err)
+{
+    struct wv_error e;
+    wv_error_clear(&e);
+    if ((int64_t)i == w->meta_col && (!j || j->type == WV_JSON_NULL)) {
+        static const char empty_meta[] = "{\"changes\":[]}"; /* Airbyte's default */
+        memset(&w->row[i], 0, sizeof w->row[i]);
+        w->row[i].s = empty_meta, w->row[i].n = sizeof empty_meta - 1;
+        return 0;
+    }
+    if (convert(w, &w->cols[i], j, &w->row[i], &e) == 0)
+        return 0;
+    if (w->meta_col >= 0 && (int64_t)i != w->meta_col && w->cols[i].optional &&
+        e.code == WV_E_PARSE) {
+        memset(&w->row[i], 0, sizeof w->row[i]);
+        w->row[i].null = true;
+        w->nulled[w->n_nulled++] = i;
+        return 0;
+    }
+    return wv_error_set(err, e.code, e.detail, "%s", e.msg);
+}
+
+/* Rewrites the row's _airbyte_meta (given: the caller's value) with one change per NULLED
+ * column, as Airbyte destinations record them. */
+static int record_changes(struct stor_pq_writer *w, const struct wv_json *given,
+                          struct wv_error *err)
+{
+    struct wv_json *meta =
+        given && given->type == WV_JSON_OBJECT ? wv_json_dup(given) : wv_json_object();
+    struct wv_json *changes = wv_json_get(meta, "changes");
+    if (!changes || changes->type != WV_JSON_ARRAY) {
+        changes = wv_json_array();
+        wv_json_set(meta, "changes", changes);
+    }
+    for (size_t k = 0; k < w->n_nulled; k++) {
+        struct wv_json *c = wv_json_object();
+        wv_json_set(c, "field", wv_json_str(w->cols[w->nulled[k]].name));
+        wv_json_set(c, "change", wv_json_str("NULLED"));
+        wv_json_set(c, "reason", wv_json_str("DESTINATION_SERIALIZATION_ERROR"));
+        wv_json_push(changes, c);
+    }
+    wv_buf_reset(&w->meta);
+    int rc = wv_json_write(&w->meta, meta, err);
+    wv_json_free(meta);
+    if (rc < 0)
+        return -1;
+    struct pq_val *v = &w->row[w->meta_col];
+    memset(v, 0, sizeof *v);
+    v->s = wv_buf_cstr(&w->meta), v->n = w->meta.len;
     return 0;
 }
 
@@ -558,13 +743,21 @@ int stor_pq_write_row(struct stor_pq_writer *w, const struct wv_json *const *val
                             "parquet: row %lld has %zu values for %zu "
                             "columns",
                             (long long)(w->rows + 1), n, w->n_cols);
+    w->n_nulled = 0;
     for (size_t i = 0; i < n; i++)
-        if (convert(w, &w->cols[i], values[i], &w->row[i], err) < 0)
+        if (convert_or_null(w, i, values[i], err) < 0)
             return -1;
+    if (w->n_nulled && record_changes(w, values[w->meta_col], err) < 0)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         struct pq_col *c = &w->cols[i];
+        if (dict_overflows(w, c, &w->row[i])) {
+            if (flush_page(w, c, err) < 0) /* the last dictionary-encoded page */
+                return -1;
+            c->dict_on = false;
+        }
         w->rg_bytes += (int64_t)append_value(c, &w->row[i]);
-        if ((int64_t)(c->values.len + c->n_levels / 8) >= w->page_bytes &&
+        if ((int64_t)(c->values.len + c->n_levels / 8 + c->n_idx * 4) >= w->page_bytes &&
             flush_page(w, c, err) < 0)
             return -1;
     }
@@ -656,6 +849,8 @@ void stor_pq_free(struct stor_pq_writer *w)
         struct pq_col *c = &w->cols[i];
         free(c->name);
         free(c->levels);
+        free(c->idx);
+        stor_pq_dict_done(&c->dict);
         wv_buf_done(&c->values);
         wv_buf_done(&c->chunk);
         wv_buf_done(&c->smin);
@@ -669,6 +864,8 @@ void stor_pq_free(struct stor_pq_writer *w)
     free(w->kv);
     free(w->cols);
     free(w->row);
+    free(w->nulled);
+    wv_buf_done(&w->meta);
     stor_pq_codec_free(w->cz);
     wv_buf_done(&w->out);
     wv_buf_done(&w->page);

@@ -152,9 +152,10 @@ void stor_raw_free(struct stor_raw *w);
 int stor_raw_gc(const char *root, struct wv_error *err);
 
 /* ================= Parquet writer (pq_*.c) ================= */
-/* Writes Parquet files (apache/parquet-format) with a flat schema: data pages v1, PLAIN values,
- * RLE/bit-packed definition levels, one of four codecs, row groups closed by a byte budget,
- * column statistics and key-value metadata. The file is written to PATH.tmp.PID and fsynced and
+/* Writes Parquet files (apache/parquet-format) with a flat schema: data pages v1, RLE_DICTIONARY
+ * values (PLAIN fallback, or PLAIN only), RLE/bit-packed definition levels, one of four codecs,
+ * row groups closed by a byte budget, column statistics and key-value metadata. The file is
+ * written to PATH.tmp.PID and fsynced and
  * renamed to PATH by stor_pq_close; stor_pq_free without close removes the temp file. One
  * writer is used by one thread at a time. */
 
@@ -190,6 +191,15 @@ struct stor_pq_options {
     enum stor_pq_codec codec;
     int64_t row_group_bytes; /* approximate uncompressed bytes per row group; 0 = 128 MiB */
     int64_t page_bytes;      /* approximate bytes per data page; 0 = 1 MiB */
+    bool no_dictionary;       /* PLAIN only; by default every column but BOOLEAN is
+                                 RLE_DICTIONARY-encoded, falling back to PLAIN for the rest of
+                                 the column chunk once its dictionary passes dictionary_bytes */
+    int64_t dictionary_bytes; /* dictionary page budget per column chunk; 0 = 1 MiB */
+    bool airbyte_changes;     /* with a JSON column "_airbyte_meta": a value that does not fit
+                                 its optional column is written as null and recorded in that
+                                 row's _airbyte_meta.changes ({"field", "change": "NULLED",
+                                 "reason": "DESTINATION_SERIALIZATION_ERROR"}) instead of
+                                 failing the row */
 };
 
 #define STOR_PQ_MAX_COLUMNS 4096
@@ -225,5 +235,108 @@ int stor_pq_close(struct stor_pq_writer *w, struct wv_error *err);
 
 /* Frees the writer; an unclosed file's temp file is removed. NULL is a no-op. */
 void stor_pq_free(struct stor_pq_writer *w);
+
+/* Appends to out (borrowed) a description of the Parquet file at path: schema, key-value
+ * metadata keys, row groups (rows, bytes) and per column chunk the codec, encodings, value
+ * count, null count and min/max decoded for the type; then the first max_rows rows (at most
+ * 100000) as JSON objects. Reads flat-schema files with v1 pages (what weaver writes); a
+ * corrupt or unsupported file fails with a message naming it, never a crash. */
+int stor_pq_inspect(const char *path, int64_t max_rows, struct wv_buf *out, struct wv_error *err);
+
+/* Columns for an Airbyte stream's JSON schema ({"type":"object","properties":{...}}, borrowed):
+ * integer -> INT64, number -> DOUBLE, boolean, string -> STRING (format date-time ->
+ * TIMESTAMP unless airbyte_type is timestamp_without_timezone, format date -> DATE), object,
+ * array, unions of several types and untyped properties -> JSON; a type admitting null or a
+ * property not in "required" is optional. airbyte_meta: first _airbyte_raw_id (string),
+ * _airbyte_extracted_at (timestamp), _airbyte_meta (json), _airbyte_generation_id (optional
+ * int64); a property named _airbyte_* is then an error. Caller frees *cols (names owned) with
+ * stor_pq_columns_free. */
+int stor_pq_columns_from_json_schema(const struct wv_json *schema, bool airbyte_meta,
+                                     struct stor_pq_column **cols, size_t *n,
+                                     struct wv_error *err);
+/* Frees such a list. NULL is a no-op. */
+void stor_pq_columns_free(struct stor_pq_column *cols, size_t n);
+
+/* ================= S3 client (s3.c, s3_ops.c, s3_sigv4.c) ================= */
+/* A small S3 client on libcurl with weaver's own SigV4 signing. Path-style URLs to a custom
+ * endpoint (http://127.0.0.1:PORT/bucket/key) for S3-compatible servers, virtual-host style
+ * (https://bucket.s3.REGION.amazonaws.com/key) for AWS. TLS verification is always on. Errors
+ * read "PUT s3://bucket/key: HTTP 403: SignatureDoesNotMatch: <message>" (never secrets or
+ * signatures); 5xx and network errors of idempotent calls (and of each part) are retried with
+ * exponential backoff. One client is used by one thread at a time. */
+
+struct stor_s3_config {
+    const char *endpoint;          /* NULL = AWS; else "http(s)://host[:port]" (path-style) */
+    const char *region;            /* NULL = $AWS_REGION, $AWS_DEFAULT_REGION, "us-east-1" */
+    const char *access_key_id;     /* explicit credentials (all three borrowed; NULL = from */
+    const char *secret_access_key; /*  the AWS_* environment, else the credentials file) */
+    const char *session_token;
+    const char *profile;           /* NULL = $AWS_PROFILE, else "default" */
+    const char *credentials_file;  /* NULL = $AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials */
+    int max_retries;               /* retries after the first try; 0 = 4, -1 = none */
+    int retry_base_ms;             /* first backoff; 0 = 200 (doubles, capped at 10 s) */
+    long timeout_ms;               /* per request; 0 = 300000 */
+    int64_t part_size;             /* multipart part size; 0 = 8 MiB, clamped to 8-16 MiB */
+    bool unsigned_payload;         /* sign PUT bodies as UNSIGNED-PAYLOAD instead of hashing */
+};
+
+#define STOR_S3_MIN_PART ((int64_t)8 << 20)
+#define STOR_S3_MAX_PART ((int64_t)16 << 20)
+#define STOR_S3_MAX_PARTS 10000
+
+struct stor_s3;
+
+struct stor_s3_object {
+    char *key;           /* owned */
+    int64_t size;
+    char *etag;          /* owned, with its quotes as S3 sends it; may be NULL */
+    char *last_modified; /* owned, as S3 sends it; may be NULL */
+};
+
+/* Creates a client: resolves region and credentials (config, then AWS_ACCESS_KEY_ID/
+ * AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, then the [profile] of the credentials file). cfg and
+ * its strings are borrowed for the call. Caller frees with stor_s3_free. */
+struct stor_s3 *stor_s3_new(const struct stor_s3_config *cfg, struct wv_error *err);
+void stor_s3_free(struct stor_s3 *s); /* NULL is a no-op */
+
+/* Single PUT of len bytes (borrowed) with x-amz-content-sha256 set to their hash. */
+int stor_s3_put(struct stor_s3 *s, const char *bucket, const char *key, const void *data,
+                size_t len, struct wv_error *err);
+/* Uploads the rest of fd (borrowed; read to EOF): one PUT if it fits in one part, else a
+ * multipart upload (aborted if it gives up). */
+int stor_s3_put_fd(struct stor_s3 *s, const char *bucket, const char *key, int fd,
+                   struct wv_error *err);
+/* GET into memory: fails with WV_E_LIMIT past max bytes. *data (caller frees) is NUL-terminated. */
+int stor_s3_get(struct stor_s3 *s, const char *bucket, const char *key, size_t max, char **data,
+                size_t *len, struct wv_error *err);
+/* GET written to fd (borrowed; retried from its start offset if fd is seekable). */
+int stor_s3_get_fd(struct stor_s3 *s, const char *bucket, const char *key, int fd,
+                   struct wv_error *err);
+/* HEAD: size, ETag, Last-Modified into out (caller frees with stor_s3_object_done). A missing
+ * object fails with WV_E_NOTFOUND. */
+int stor_s3_head(struct stor_s3 *s, const char *bucket, const char *key,
+                 struct stor_s3_object *out, struct wv_error *err);
+int stor_s3_delete(struct stor_s3 *s, const char *bucket, const char *key, struct wv_error *err);
+/* ListObjectsV2 of every key under prefix (NULL = all), following continuation tokens;
+ * page_size 0 = 1000. Caller frees *objs with stor_s3_objects_free. */
+int stor_s3_list(struct stor_s3 *s, const char *bucket, const char *prefix, int page_size,
+                 struct stor_s3_object **objs, size_t *n, struct wv_error *err);
+void stor_s3_object_done(struct stor_s3_object *o);
+void stor_s3_objects_free(struct stor_s3_object *objs, size_t n);
+
+/* Multipart upload steps (CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
+ * AbortMultipartUpload). *upload_id and *etag are caller-freed; etags[i] is part i+1. */
+int stor_s3_mpu_create(struct stor_s3 *s, const char *bucket, const char *key,
+                       char **upload_id, struct wv_error *err);
+int stor_s3_mpu_part(struct stor_s3 *s, const char *bucket, const char *key,
+                     const char *upload_id, int part_no, const void *data, size_t len,
+                     char **etag, struct wv_error *err);
+int stor_s3_mpu_complete(struct stor_s3 *s, const char *bucket, const char *key,
+                         const char *upload_id, char *const *etags, size_t n,
+                         struct wv_error *err);
+int stor_s3_mpu_abort(struct stor_s3 *s, const char *bucket, const char *key,
+                      const char *upload_id, struct wv_error *err);
+/* The effective part size of this client. */
+int64_t stor_s3_part_size(const struct stor_s3 *s);
 
 #endif

@@ -12,10 +12,10 @@ RD="$SRC/tests/readers"
 read_pq() { node "$RD/read_parquet.mjs" "$@"; }
 cases() { python3 "$RD/pq_cases.py" "$@"; }
 
-# round_trip NAME SEED ROWS CODEC DUCKDB_CODEC [weaver flags...]
+# round_trip NAME SEED ROWS CODEC DUCKDB_CODEC ENC(dict|plain) [weaver flags...]
 round_trip() {
-  local name=$1 seed=$2 rows=$3 codec=$4 dcodec=$5
-  shift 5
+  local name=$1 seed=$2 rows=$3 codec=$4 dcodec=$5 enc=$6
+  shift 6
   local d="$T/$name"
   mkdir -p "$d"
   cases gen "$d" "$seed" "$rows" long
@@ -29,15 +29,54 @@ round_trip() {
     ok "$name: $r returns exactly the values written"
   done
   read_pq meta "$d/out.parquet" >"$d/meta.out" || fail "$name: parquet_metadata failed"
-  cases meta "$d" "$d/meta.out" "$dcodec" >/dev/null || fail "$name: footer check failed"
-  ok "$name: codec $dcodec, row counts, null counts and min/max statistics"
+  cases meta "$d" "$d/meta.out" "$dcodec" "$enc" >/dev/null || fail "$name: footer check failed"
+  ok "$name: codec $dcodec, encodings ($enc), row counts, null counts and min/max statistics"
   rm -rf "$d"
 }
 
-round_trip zstd-many-groups 1 2500 zstd ZSTD --row-group-bytes 100000
-round_trip snappy 2 1500 snappy SNAPPY --row-group-bytes 1000000
-round_trip gzip 3 1500 gzip GZIP
-round_trip none-one-group 4 2000 none UNCOMPRESSED
+round_trip zstd-many-groups 1 2500 zstd ZSTD dict --row-group-bytes 100000
+round_trip snappy 2 1500 snappy SNAPPY dict --row-group-bytes 1000000
+round_trip gzip 3 1500 gzip GZIP dict
+round_trip none-one-group 4 2000 none UNCOMPRESSED dict
+# dictionaries that overflow a 2000-byte budget: RLE_DICTIONARY pages, then PLAIN for the rest
+round_trip dict-fallback 5 3000 zstd ZSTD dict --dictionary-bytes 2000 --row-group-bytes 200000
+round_trip dict-fallback-none 6 1200 none UNCOMPRESSED dict --dictionary-bytes 300
+round_trip plain-only 7 1500 snappy SNAPPY plain --dictionary off
+
+# Dictionary edge cases: one distinct value (bit width 1), a column that is always null (no
+# dictionary page), 300 distinct strings (bit width 9) in long runs and alternating, in 3
+# row groups; read back exactly by both readers.
+python3 - "$T/dict.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(5000):
+        s = "v%03d" % ((i // 20) % 300 if i < 2500 else i % 300)
+        f.write(json.dumps({"c": 7, "nul": None, "s": s, "d": (i % 3) * 0.5}) + "\n")
+PY
+echo '{"columns":[{"name":"c","type":"int64"},{"name":"nul","type":"string","optional":true},
+{"name":"s","type":"string"},{"name":"d","type":"double","optional":true}]}' >"$T/dict.json"
+"$W" parquet write --schema "$T/dict.json" --row-group-bytes 40000 --compression zstd \
+  "$T/dict.jsonl" "$T/dict.parquet" >/dev/null
+for r in duckdb arrow; do
+  n=$(read_pq "$r" "$T/dict.parquet" | python3 -c '
+import json, struct, sys
+rows = [json.loads(l) for l in sys.stdin][1:]
+def want(i):
+    s = "v%03d" % ((i // 20) % 300 if i < 2500 else i % 300)
+    return {"c": "7", "nul": None, "s": s, "d": "f:" + struct.pack(">d", (i % 3) * 0.5).hex()}
+ok = all(r == want(i) for i, r in enumerate(rows))
+print(len(rows) if ok else -1)')
+  expect_eq "$n" 5000 "dictionary edge cases: $r reads all 5000 rows exactly"
+done
+read_pq meta "$T/dict.parquet" | python3 -c '
+import json, sys
+chunks = [json.loads(l) for l in sys.stdin]
+assert len({c["row_group_id"] for c in chunks}) >= 3, "expected several row groups"
+for c in chunks:
+    has_dict = c["dictionary_page_offset"] is not None and "RLE_DICTIONARY" in c["encodings"]
+    assert has_dict == (c["path_in_schema"] != "nul"), c
+' || fail "dictionary edge cases: encodings"
+ok "dictionary edge cases: a dictionary for every column with values, none for the null one"
 
 # Pages: one column of 3 MiB in one row group spans several ~1 MiB data pages.
 python3 - "$T/big.jsonl" <<'PY'

@@ -34,7 +34,7 @@ check_lib 'sqlite3\.h' 'storage/db\.c$'
 check_lib 'yaml\.h' 'base/yaml\.c$'
 check_lib '(n?curses|ncursesw/)' 'tui/[a-z_]+\.c$'
 check_lib 'cjson/' '^$'
-check_lib 'curl/' 'connectors/http\.c$'
+check_lib 'curl/' '(connectors/http|storage/s3)\.c$'
 check_lib 'libssh2' '^$'
 
 # 3. banned functions (STYLE.md): none in src/, exit() only in main.c

@@ -4,8 +4,10 @@
   gen DIR SEED ROWS [LONG]      DIR/schema.json, DIR/in.jsonl, DIR/expected.jsonl (canonical rows
                                 in the form read_parquet.mjs prints; see there)
   check DIR READER_OUTPUT       rows and types returned by a reader == expected
-  meta DIR META_OUTPUT CODEC    DuckDB's view of the footer: codec, row counts, null counts and
-                                min/max of int64/boolean/string/date columns per row group
+  meta DIR META_OUTPUT CODEC [ENC]  DuckDB's view of the footer: codec, row counts, null counts
+                                and min/max of int64/boolean/string/date columns per row group;
+                                ENC "dict": every non-boolean chunk with values has a dictionary
+                                page and RLE_DICTIONARY; "plain": no chunk has
 Expected values are computed here, independently of weaver (own RFC 3339 parsing)."""
 import datetime
 import json
@@ -130,7 +132,21 @@ def stat_text(t, v):
             "date": lambda s: s}[t](v)
 
 
-def meta(d, out, codec):
+def check_encoding(g, n, t, c, enc, has_values):
+    encs = [e.strip() for e in c["encodings"].split(",")]
+    dict_used = "RLE_DICTIONARY" in encs and c["dictionary_page_offset"] is not None
+    if enc == "dict" and t != "boolean" and has_values and not dict_used:
+        sys.exit(f"row group {g} {n}: no dictionary ({c['encodings']})")
+    if (enc == "plain" or t == "boolean") and ("RLE_DICTIONARY" in encs or
+                                               c["dictionary_page_offset"] is not None):
+        sys.exit(f"row group {g} {n}: unexpected dictionary ({c['encodings']})")
+    if dict_used and not c["dictionary_page_offset"] < c["data_page_offset"]:
+        sys.exit(f"row group {g} {n}: dictionary page after the data pages")
+    if "PLAIN" not in encs:
+        sys.exit(f"row group {g} {n}: PLAIN missing from {c['encodings']}")
+
+
+def meta(d, out, codec, enc=None):
     chunks = [json.loads(x) for x in open(out, encoding="utf-8")]
     recs = [json.loads(x) for x in open(f"{d}/in.jsonl", encoding="utf-8")]
     groups = {}
@@ -147,6 +163,9 @@ def meta(d, out, codec):
             if c["compression"] != codec:
                 sys.exit(f"row group {g} {n}: codec {c['compression']} != {codec}")
             vals = [x.get(n) for x in part if x.get(n) is not None]
+            if enc:  # a first value larger than the dictionary budget leaves no dictionary
+                fits = bool(vals) and (t != "string" or len(vals[0].encode()) < 250)
+                check_encoding(g, n, t, c, enc, fits)
             if c["stats_null_count"] != nrows - len(vals):
                 sys.exit(f"row group {g} {n}: null_count {c['stats_null_count']} != "
                          f"{nrows - len(vals)}")
@@ -175,6 +194,6 @@ if __name__ == "__main__":
     elif cmd == "check":
         check(sys.argv[2], sys.argv[3])
     elif cmd == "meta":
-        meta(sys.argv[2], sys.argv[3], sys.argv[4])
+        meta(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) > 5 else None)
     else:
         sys.exit(__doc__)

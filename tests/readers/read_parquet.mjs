@@ -100,7 +100,8 @@ async function viaMeta(file) {
   const lit = "'" + file.replaceAll("'", "''") + "'";
   const res = await con.runAndReadAll(
     'SELECT row_group_id, row_group_num_rows, path_in_schema, compression, stats_min_value, ' +
-      `stats_max_value, stats_null_count FROM parquet_metadata(${lit}) ` +
+      'stats_max_value, stats_null_count, encodings, dictionary_page_offset, data_page_offset ' +
+      `FROM parquet_metadata(${lit}) ` +
       'ORDER BY row_group_id, column_id');
   return res.getRowObjectsJS().map((r) =>
     JSON.stringify(r, (k, v) => (typeof v === 'bigint' ? Number(v) : v)));

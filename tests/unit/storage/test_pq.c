@@ -1,11 +1,13 @@
 /* test_pq.c - unit tests of weaver's Parquet writer: Thrift compact protocol bytes (varints,
  * zigzag, field deltas, lists, nested structs, a page header), the RLE/bit-packed hybrid
- * (including the Encodings.md example), RFC 3339 parsing, and a small file's layout (magic,
- * footer length, temp file handling, bad values). */
+ * (including the Encodings.md example and 32-bit dictionary indices), the chunk dictionary,
+ * RFC 3339 parsing, and a small file's layout (magic, footer length, temp file handling, bad
+ * values). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -112,7 +114,7 @@ static void test_page_header(void **state)
 {
     (void)state;
     struct wv_buf b = WV_BUF_INIT;
-    struct pq_page_header h = {100, 50, 10, PQ_ENC_RLE};
+    struct pq_page_header h = {PQ_PAGE_DATA, 100, 50, 10, PQ_ENC_PLAIN, PQ_ENC_RLE};
     assert_int_equal(stor_pq_thrift_page_header(&b, &h, NULL), 0);
     ASSERT_BYTES(&b, 0x15, 0x00, 0x15, 0xc8, 0x01, 0x15, 0x64, 0x2c, 0x15, 0x14, 0x15, 0x00, 0x15,
                  0x06, 0x15, 0x06, 0x00, 0x00);
@@ -151,6 +153,52 @@ static void test_rle_hybrid(void **state)
     ASSERT_BYTES(&b, 0x03, 0x4d, 0x20, 0x01);
     assert_int_equal(stor_pq_rle_encode(&b, mixed, 1, 0, NULL), -1);
     wv_buf_done(&b);
+}
+
+/* 32-bit hybrid encoding of dictionary indices: RLE value width, wide bit-packing, widths. */
+static void test_rle32_and_dict(void **state)
+{
+    (void)state;
+    struct wv_buf b = WV_BUF_INIT;
+    uint32_t run[9] = {300, 300, 300, 300, 300, 300, 300, 300, 300};
+    assert_int_equal(stor_pq_rle_encode32(&b, run, 9, 9, NULL), 0);
+    ASSERT_BYTES(&b, 0x12, 0x2c, 0x01); /* 9 << 1, value in 2 bytes little-endian */
+    wv_buf_reset(&b);
+    uint32_t seq[3] = {1, 0, 0x1ff};
+    assert_int_equal(stor_pq_rle_encode32(&b, seq, 3, 9, NULL), 0);
+    /* one group of 8 at width 9: 9 bytes, 1 | 0 << 9 | 0x1ff << 18 */
+    ASSERT_BYTES(&b, 0x03, 0x01, 0x00, 0xfc, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00);
+    assert_int_equal(stor_pq_rle_encode32(&b, seq, 3, 33, NULL), -1);
+    assert_int_equal(stor_pq_bit_width(0), 1);
+    assert_int_equal(stor_pq_bit_width(1), 1);
+    assert_int_equal(stor_pq_bit_width(2), 2);
+    assert_int_equal(stor_pq_bit_width(255), 8);
+    assert_int_equal(stor_pq_bit_width(256), 9);
+    assert_int_equal(stor_pq_bit_width(UINT32_MAX), 32);
+    wv_buf_done(&b);
+
+    struct pq_dict d;
+    stor_pq_dict_init(&d, true);
+    char key[16];
+    for (int i = 0; i < 5000; i++) { /* grows the hash table several times */
+        int n = snprintf(key, sizeof key, "k%d", i);
+        assert_int_equal(stor_pq_dict_find(&d, key, (size_t)n), -1);
+        assert_int_equal(stor_pq_dict_add(&d, key, (size_t)n), (uint32_t)i);
+    }
+    assert_int_equal(stor_pq_dict_find(&d, "k4321", 5), 4321);
+    assert_int_equal(stor_pq_dict_find(&d, "", 0), -1);
+    assert_int_equal(stor_pq_dict_add(&d, "", 0), 5000);
+    assert_int_equal(stor_pq_dict_find(&d, "", 0), 5000);
+    assert_memory_equal(d.plain.data, "\x02\x00\x00\x00k0\x02\x00\x00\x00k1", 12);
+    assert_int_equal(stor_pq_dict_size_with(&d, 3), d.plain.len + 7);
+    stor_pq_dict_reset(&d);
+    assert_int_equal(stor_pq_dict_find(&d, "k1", 2), -1);
+    assert_int_equal(stor_pq_dict_add(&d, "k1", 2), 0);
+    stor_pq_dict_done(&d);
+    stor_pq_dict_init(&d, false);
+    assert_int_equal(stor_pq_dict_add(&d, "\x01\x00\x00\x00\x00\x00\x00\x00", 8), 0);
+    assert_int_equal(d.plain.len, 8);
+    stor_pq_dict_done(&d);
 }
 
 /* RFC 3339 timestamps to UTC microseconds and dates to days. */
@@ -198,7 +246,7 @@ static void test_small_file(void **state)
     assert_non_null(dir);
     char *path = wv_path_join(dir, "t.parquet");
     struct stor_pq_column cols[] = {{"id", STOR_PQ_INT64, false}, {"s", STOR_PQ_STRING, true}};
-    struct stor_pq_options opts = {STOR_PQ_ZSTD, 0, 0};
+    struct stor_pq_options opts = {.codec = STOR_PQ_ZSTD};
     struct wv_error err;
     wv_error_clear(&err);
     struct stor_pq_writer *w = stor_pq_open(path, cols, 2, &opts, &err);
@@ -283,10 +331,11 @@ static void test_columns_and_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_varint_zigzag), cmocka_unit_test(test_field_deltas),
-        cmocka_unit_test(test_lists_structs), cmocka_unit_test(test_page_header),
-        cmocka_unit_test(test_rle_hybrid),    cmocka_unit_test(test_time_parsing),
-        cmocka_unit_test(test_small_file),    cmocka_unit_test(test_columns_and_names),
+        cmocka_unit_test(test_varint_zigzag),  cmocka_unit_test(test_field_deltas),
+        cmocka_unit_test(test_lists_structs),  cmocka_unit_test(test_page_header),
+        cmocka_unit_test(test_rle_hybrid),     cmocka_unit_test(test_time_parsing),
+        cmocka_unit_test(test_small_file),     cmocka_unit_test(test_columns_and_names),
+        cmocka_unit_test(test_rle32_and_dict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
