@@ -1,13 +1,14 @@
 /* interp_hash.c - the digests and encodings behind the CDK's hash/hmac/base64 filters
- * (airbyte_cdk/sources/declarative/interpolation/filters.py): MD5 (RFC 1321), SHA-1 and
- * SHA-256 (FIPS 180-4, https://csrc.nist.gov/pubs/fips/180-4/upd1/final), HMAC (RFC 2104)
- * and base64 (RFC 4648 section 4, standard alphabet with padding). Any thread (pure). */
+ * (airbyte_cdk/sources/declarative/interpolation/filters.py): MD5 (RFC 1321), SHA-1
+ * (FIPS 180-4, https://csrc.nist.gov/pubs/fips/180-4/upd1/final) and base64 (RFC 4648 section
+ * 4, standard alphabet with padding); SHA-256 and HMAC-SHA256 come from base/sha256.c.
+ * Any thread (pure). */
 #include <string.h>
 
+#include "base/sha256.h"
 #include "connectors/interp_priv.h"
 
 #define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
 /* Runs a Merkle-Damgard padding loop: calls block() on each 64-byte block. */
 static void md_blocks(const unsigned char *p, size_t n, bool big_endian, uint32_t *st,
@@ -108,75 +109,6 @@ void conn_ip_sha1(const void *p, size_t n, unsigned char out[20])
     md_blocks(p, n, true, st, sha1_block);
     for (int i = 0; i < 20; i++)
         out[i] = (unsigned char)(st[i / 4] >> (24 - 8 * (i % 4)));
-}
-
-static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-/* One SHA-256 block. */
-static void sha256_block(uint32_t *st, const unsigned char *b)
-{
-    uint32_t w[64], v[8];
-    for (int i = 0; i < 16; i++)
-        w[i] = be32(b + 4 * i);
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    memcpy(v, st, sizeof v);
-    for (int i = 0; i < 64; i++) {
-        uint32_t S1 = ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25);
-        uint32_t ch = (v[4] & v[5]) ^ (~v[4] & v[6]);
-        uint32_t t1 = v[7] + S1 + ch + sha256_k[i] + w[i];
-        uint32_t S0 = ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22);
-        uint32_t mj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
-        memmove(v + 1, v, 7 * sizeof *v);
-        v[4] += t1;
-        v[0] = t1 + S0 + mj;
-    }
-    for (int i = 0; i < 8; i++)
-        st[i] += v[i];
-}
-
-/* SHA-256 digest. */
-void conn_ip_sha256(const void *p, size_t n, unsigned char out[32])
-{
-    uint32_t st[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    md_blocks(p, n, true, st, sha256_block);
-    for (int i = 0; i < 32; i++)
-        out[i] = (unsigned char)(st[i / 4] >> (24 - 8 * (i % 4)));
-}
-
-/* HMAC-SHA-256 (RFC 2104). */
-void conn_ip_hmac_sha256(const void *key, size_t kn, const void *p, size_t n,
-                         unsigned char out[32])
-{
-    unsigned char k[64] = {0}, inner[32];
-    if (kn > 64)
-        conn_ip_sha256(key, kn, k);
-    else if (kn)
-        memcpy(k, key, kn);
-    struct ip_arena a = {0};
-    unsigned char *buf = conn_ip_alloc(&a, 64 + (n > 32 ? n : 32));
-    for (int i = 0; i < 64; i++)
-        buf[i] = k[i] ^ 0x36;
-    if (n)
-        memcpy(buf + 64, p, n);
-    conn_ip_sha256(buf, 64 + n, inner);
-    for (int i = 0; i < 64; i++)
-        buf[i] = k[i] ^ 0x5c;
-    memcpy(buf + 64, inner, 32);
-    conn_ip_sha256(buf, 96, out);
-    conn_ip_arena_free(&a);
 }
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/sha256.h"
 #include "connectors/interp_priv.h"
 
 static const char *const filter_names[] = {
@@ -269,7 +270,7 @@ static int f_hash(struct ip_ctx *c, const struct ip_node *n, const struct iv *in
         if (tn != 6 || memcmp(type, "sha256", 6) != 0)
             return conn_ip_fail(c, n->pos, "Hash type '%.*s' is not allowed. Allowed types: sha256",
                                 (int)tn, type);
-        conn_ip_hmac_sha256(salt, sn, p, pn, d);
+        wv_hmac_sha256(salt, sn, p, pn, d);
         dn = 32;
     } else {
         char *all = conn_ip_alloc(&c->arena, pn + sn + 1);
@@ -277,7 +278,7 @@ static int f_hash(struct ip_ctx *c, const struct ip_node *n, const struct iv *in
         memcpy(all + pn, salt, sn);
         if (tn == 3 && memcmp(type, "md5", 3) == 0) { conn_ip_md5(all, pn + sn, d); dn = 16; }
         else if (tn == 4 && memcmp(type, "sha1", 4) == 0) { conn_ip_sha1(all, pn + sn, d); dn = 20; }
-        else if (tn == 6 && memcmp(type, "sha256", 6) == 0) { conn_ip_sha256(all, pn + sn, d); dn = 32; }
+        else if (tn == 6 && memcmp(type, "sha256", 6) == 0) { wv_sha256(all, pn + sn, d); dn = 32; }
         else
             return conn_ip_fail(c, n->pos, "No hashing function named %.*s", (int)tn, type);
     }

@@ -252,9 +252,6 @@ int conn_ip_time_method(struct ip_ctx *c, const struct ip_node *n, struct iv *se
 /* Hashes and base64 (interp_hash.c). */
 void conn_ip_md5(const void *p, size_t n, unsigned char out[16]);
 void conn_ip_sha1(const void *p, size_t n, unsigned char out[20]);
-void conn_ip_sha256(const void *p, size_t n, unsigned char out[32]);
-void conn_ip_hmac_sha256(const void *key, size_t kn, const void *p, size_t n,
-                         unsigned char out[32]);
 char *conn_ip_b64enc(struct ip_arena *a, const unsigned char *p, size_t n, size_t *outn);
 char *conn_ip_b64dec(struct ip_arena *a, const char *p, size_t n, size_t *outn); /* NULL: bad */
 

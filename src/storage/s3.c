@@ -347,7 +347,7 @@ static struct curl_slist *signed_headers(struct stor_s3 *s, struct stor_s3_req *
         wv_strlcpy(hash, "UNSIGNED-PAYLOAD", sizeof hash);
     } else {
         uint8_t d[32];
-        stor_s3_sha256(r->body ? r->body : "", r->body_len, d);
+        wv_sha256(r->body ? r->body : "", r->body_len, d);
         stor_s3_hex(d, 32, hash);
     }
     struct stor_s3_kv h[4] = {{"host", host},

@@ -9,22 +9,9 @@
 #include "base/buf.h"
 #include "base/error.h"
 
-/* ---- SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) ---- */
+/* SHA-256 and HMAC-SHA256 live in base/sha256.h. */
+#include "base/sha256.h"
 
-struct stor_s3_sha256 {
-    uint32_t h[8];
-    uint64_t bytes;    /* message length so far */
-    uint8_t block[64]; /* partial block */
-    size_t n;          /* bytes in block */
-};
-
-void stor_s3_sha256_init(struct stor_s3_sha256 *c);
-void stor_s3_sha256_update(struct stor_s3_sha256 *c, const void *data, size_t len);
-void stor_s3_sha256_final(struct stor_s3_sha256 *c, uint8_t out[32]);
-/* One-shot digest of data (borrowed). */
-void stor_s3_sha256(const void *data, size_t len, uint8_t out[32]);
-void stor_s3_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
-                         uint8_t out[32]);
 /* Lower-case hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void stor_s3_hex(const uint8_t *p, size_t n, char *out);
 

@@ -74,16 +74,16 @@ static int read_req(int fd, struct rec *r)
         p = r->head - 2;
     if (p)
         cl = (size_t)strtoull(p + 17, NULL, 10);
-    struct stor_s3_sha256 c;
-    stor_s3_sha256_init(&c);
+    struct wv_sha256 c;
+    wv_sha256_init(&c);
     size_t have = b.len - hlen;
-    stor_s3_sha256_update(&c, b.data + hlen, have);
+    wv_sha256_update(&c, b.data + hlen, have);
     snprintf(r->body, sizeof r->body, "%.*s", (int)(have < 511 ? have : 511), b.data + hlen);
     while (have < cl) {
         ssize_t k = read(fd, tmp, sizeof tmp);
         if (k <= 0)
             break;
-        stor_s3_sha256_update(&c, tmp, (size_t)k);
+        wv_sha256_update(&c, tmp, (size_t)k);
         size_t pre = strlen(r->body), take = (size_t)k < 511 - pre ? (size_t)k : 511 - pre;
         memcpy(r->body + pre, tmp, take);
         r->body[pre + take] = '\0';
@@ -91,7 +91,7 @@ static int read_req(int fd, struct rec *r)
     }
     r->body_len = have;
     uint8_t d[32];
-    stor_s3_sha256_final(&c, d);
+    wv_sha256_final(&c, d);
     stor_s3_hex(d, 32, r->body_sha);
     wv_buf_done(&b);
     return 0;

@@ -27,7 +27,7 @@
 static void sha_hex(const void *p, size_t n, char out[65])
 {
     uint8_t d[32];
-    stor_s3_sha256(p, n, d);
+    wv_sha256(p, n, d);
     stor_s3_hex(d, 32, out);
 }
 
@@ -46,17 +46,17 @@ static void test_sha256_vectors(void **state)
     /* a million 'a' fed in uneven chunks, so block boundaries fall everywhere */
     char *a = wv_malloc(1000000);
     memset(a, 'a', 1000000);
-    struct stor_s3_sha256 c;
-    stor_s3_sha256_init(&c);
+    struct wv_sha256 c;
+    wv_sha256_init(&c);
     size_t off = 0, step = 1;
     while (off < 1000000) {
         size_t n = step < 1000000 - off ? step : 1000000 - off;
-        stor_s3_sha256_update(&c, a + off, n);
+        wv_sha256_update(&c, a + off, n);
         off += n;
         step = step * 7 % 997 + 1;
     }
     uint8_t d[32];
-    stor_s3_sha256_final(&c, d);
+    wv_sha256_final(&c, d);
     stor_s3_hex(d, 32, h);
     assert_string_equal(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
     free(a);
@@ -72,15 +72,15 @@ static void test_hmac_rfc4231(void **state)
     uint8_t key[131], d[32];
     char h[65];
     memset(key, 0x0b, 20);
-    stor_s3_hmac_sha256(key, 20, "Hi There", 8, d);
+    wv_hmac_sha256(key, 20, "Hi There", 8, d);
     stor_s3_hex(d, 32, h);
     assert_string_equal(h, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
-    stor_s3_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, d);
+    wv_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, d);
     stor_s3_hex(d, 32, h);
     assert_string_equal(h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     memset(key, 0xaa, sizeof key);
     const char *m = "Test Using Larger Than Block-Size Key - Hash Key First";
-    stor_s3_hmac_sha256(key, sizeof key, m, strlen(m), d);
+    wv_hmac_sha256(key, sizeof key, m, strlen(m), d);
     stor_s3_hex(d, 32, h);
     assert_string_equal(h, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
