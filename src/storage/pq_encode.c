@@ -28,65 +28,19 @@ static int put_varint(struct wv_buf *out, uint64_t v, struct wv_error *err)
     return wv_buf_append(out, b, n, err);
 }
 
-/* Length of the run of equal values starting at i. */
-static size_t run_len(const uint8_t *v, size_t n, size_t i)
-{
-    size_t j = i + 1;
-    while (j < n && v[j] == v[i])
-        j++;
-    return j - i;
-}
-
-/* Bit-packs groups of 8 values starting at i (values past n are 0), LSB first. */
-static int put_packed(struct wv_buf *out, const uint8_t *v, size_t n, size_t i, size_t groups,
-                      int w, struct wv_error *err)
-{
-    if (put_varint(out, (uint64_t)groups << 1 | 1, err) < 0)
-        return -1;
-    uint8_t bytes[8];
-    for (size_t g = 0; g < groups; g++) {
-        memset(bytes, 0, sizeof bytes);
-        for (size_t k = 0; k < 8; k++) {
-            size_t idx = i + g * 8 + k;
-            unsigned val = idx < n ? v[idx] : 0;
-            size_t bit = k * (size_t)w;
-            for (int b = 0; b < w; b++, bit++)
-                if (val >> b & 1)
-                    bytes[bit / 8] |= (uint8_t)(1u << (bit % 8));
-        }
-        if (wv_buf_append(out, bytes, (size_t)w, err) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* Runs of 8 or more equal values become RLE runs; the rest is bit-packed in groups of 8. */
+/* Definition levels: the same hybrid as stor_pq_rle_encode32 (a level's RLE value fits the one
+ * byte ceil(w/8) gives for w <= 8), on levels widened to 32 bits. */
 int stor_pq_rle_encode(struct wv_buf *out, const uint8_t *levels, size_t n, int bit_width,
                        struct wv_error *err)
 {
     if (bit_width < 1 || bit_width > 8)
         return wv_error_set(err, WV_E_INTERNAL, 0, "parquet: bad level bit width %d", bit_width);
-    size_t i = 0;
-    while (i < n) {
-        size_t r = run_len(levels, n, i);
-        if (r >= 8) {
-            if (put_varint(out, (uint64_t)r << 1, err) < 0 ||
-                wv_buf_append(out, &levels[i], 1, err) < 0)
-                return -1;
-            i += r;
-            continue;
-        }
-        /* bit-pack whole groups until a group boundary starts a long run, or the end */
-        size_t j = i;
-        do {
-            j += 8;
-        } while (j < n && run_len(levels, n, j) < 8);
-        size_t groups = ((j < n ? j : n) - i + 7) / 8;
-        if (put_packed(out, levels, n, i, groups, bit_width, err) < 0)
-            return -1;
-        i = j;
-    }
-    return 0;
+    uint32_t *wide = wv_malloc((n ? n : 1) * sizeof *wide);
+    for (size_t i = 0; i < n; i++)
+        wide[i] = levels[i];
+    int rc = stor_pq_rle_encode32(out, wide, n, bit_width, err);
+    free(wide);
+    return rc;
 }
 
 /* Bits needed for values 0..max, at least 1. */
