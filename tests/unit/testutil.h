@@ -1,10 +1,14 @@
-/* testutil.h - small helpers shared by the cmocka tests (header-only, tests only). */
+/* testutil.h - small helpers shared by the cmocka tests (header-only, tests only). Include it
+ * after <cmocka.h>: the parse helpers fail the running test on bad input. */
 #ifndef WV_TESTUTIL_H
 #define WV_TESTUTIL_H
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "base/json.h"
 #include "base/mem.h"
+#include "base/yaml.h"
 
 /* A new empty directory under $TMPDIR (or /tmp) named after tag; caller frees the path and
  * removes the directory (wv_fs_rmtree). NULL if it cannot be created. */
@@ -17,6 +21,29 @@ static inline char *wv_test_tmpdir(const char *tag)
         return NULL;
     }
     return dir;
+}
+
+/* Parses test JSON (origin names it in positions); fails the test if it does not parse.
+ * Caller frees. */
+static inline struct wv_json *wv_test_json(const char *text, const char *origin)
+{
+    struct wv_error err;
+    wv_error_clear(&err);
+    struct wv_json *j = wv_json_parse(text, strlen(text), origin, &err);
+    if (!j)
+        fail_msg("bad test JSON <%s>: %s", text, err.msg);
+    return j;
+}
+
+/* The same for test YAML. Caller frees. */
+static inline struct wv_json *wv_test_yaml(const char *text, const char *origin)
+{
+    struct wv_error err;
+    wv_error_clear(&err);
+    struct wv_json *j = wv_yaml_parse(text, strlen(text), origin, &err);
+    if (!j)
+        fail_msg("bad test YAML <%s>: %s", text, err.msg);
+    return j;
 }
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include <cjson/cJSON.h>
 #include <locale.h>
 #include <stdio.h>
@@ -20,12 +22,7 @@
 /* Parses a C string, failing the test on error. */
 static struct wv_json *parse_ok(const char *text)
 {
-    struct wv_error err;
-    wv_error_clear(&err);
-    struct wv_json *j = wv_json_parse(text, strlen(text), "t", &err);
-    if (!j)
-        fail_msg("parse of <%s> failed: %s", text, err.msg);
-    return j;
+    return wv_test_json(text, "t");
 }
 
 /* Parses n bytes expecting failure with exactly the message `want`. */

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/msg.h"
@@ -16,12 +18,7 @@
 /* Parses JSON text or fails the test. */
 static struct wv_json *js(const char *text)
 {
-    struct wv_error err;
-    wv_error_clear(&err);
-    struct wv_json *j = wv_json_parse(text, strlen(text), "test", &err);
-    if (!j)
-        fail_msg("bad test JSON: %s", err.msg);
-    return j;
+    return wv_test_json(text, "test");
 }
 
 /* Writes msg to a string (caller frees). */

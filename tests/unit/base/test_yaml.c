@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +21,7 @@
 /* Parses YAML, failing the test on error. */
 static struct wv_json *yaml_ok(const char *text)
 {
-    struct wv_error err;
-    wv_error_clear(&err);
-    struct wv_json *j = wv_yaml_parse(text, strlen(text), "y.yaml", &err);
-    if (!j)
-        fail_msg("YAML <%s> failed: %s", text, err.msg);
-    return j;
+    return wv_test_yaml(text, "y.yaml");
 }
 
 /* Expects YAML to fail with exactly `want`. */

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/yaml.h"
@@ -32,12 +34,7 @@ struct fix {
 /* Parses JSON text. Caller frees. */
 static struct wv_json *json(const char *text)
 {
-    struct wv_error err = {0};
-    struct wv_json *j = wv_json_parse(text, strlen(text), "test.json", &err);
-    if (!j)
-        print_error("json: %s\n", err.msg);
-    assert_non_null(j);
-    return j;
+    return wv_test_json(text, "test.json");
 }
 
 /* Builds f->pag from a YAML paginator node. */

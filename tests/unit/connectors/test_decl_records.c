@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/yaml.h"
@@ -23,23 +25,13 @@ static const char *const CONFIG = "{\"region\": \"eu\", \"key\": \"items\", \"mi
 /* Parses YAML text (the selector node and, optionally, transformations). Caller frees. */
 static struct wv_json *yaml(const char *text)
 {
-    struct wv_error err = {0};
-    struct wv_json *j = wv_yaml_parse(text, strlen(text), "test.yaml", &err);
-    if (!j)
-        print_error("yaml: %s\n", err.msg);
-    assert_non_null(j);
-    return j;
+    return wv_test_yaml(text, "test.yaml");
 }
 
 /* Parses JSON text. Caller frees. */
 static struct wv_json *json(const char *text)
 {
-    struct wv_error err = {0};
-    struct wv_json *j = wv_json_parse(text, strlen(text), "test.json", &err);
-    if (!j)
-        print_error("json: %s\n", err.msg);
-    assert_non_null(j);
-    return j;
+    return wv_test_json(text, "test.json");
 }
 
 /* Builds a selector from a YAML document {selector: ..., transformations: [...]}, selects the

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/yaml.h"
@@ -19,12 +21,7 @@
 /* A parsed JSON value (caller frees). */
 static struct wv_json *js(const char *text)
 {
-    struct wv_error err = {0};
-    struct wv_json *j = wv_json_parse(text, strlen(text), "t.json", &err);
-    if (!j)
-        print_error("%s\n", err.msg);
-    assert_non_null(j);
-    return j;
+    return wv_test_json(text, "t.json");
 }
 
 /* Builds a router from YAML (asserts success). */

@@ -13,6 +13,8 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "base/mem.h"
 #include "connectors/connectors.h"
 
@@ -116,11 +118,7 @@ static const char *const USERS[] = {"users", NULL};
 /* Parses JSON text into a wv_json (test input). */
 static struct wv_json *tjson(const char *text)
 {
-    struct wv_error err = {0};
-    struct wv_json *j = wv_json_parse(text, strlen(text), "test", &err);
-    if (!j)
-        fail_msg("bad test json: %s", err.msg);
-    return j;
+    return wv_test_json(text, "test");
 }
 
 /* wv_json -> cJSON, through text. */

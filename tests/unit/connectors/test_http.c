@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "base/json.h"
 #include "connectors/http_int.h"
 
@@ -23,10 +25,7 @@ static void expect_str(char *got, const char *want)
 /* Parses a JSON literal for test input. */
 static struct wv_json *J(const char *text)
 {
-    struct wv_error err = {0};
-    struct wv_json *j = wv_json_parse(text, strlen(text), "test", &err);
-    assert_non_null(j);
-    return j;
+    return wv_test_json(text, "test");
 }
 
 /* Unreserved characters pass, everything else is %XX with upper-case hex. */

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "base/json.h"
 #include "base/mem.h"
 #include "connectors/interp_int.h"
@@ -61,12 +63,7 @@ static void tenv_init(struct tenv *e, const struct wv_json *vars)
 /* Parses JSON text (test input; must be valid). */
 static struct wv_json *J(const char *text)
 {
-    struct wv_error err;
-    wv_error_clear(&err);
-    struct wv_json *j = wv_json_parse(text, strlen(text), "test", &err);
-    if (!j)
-        fail_msg("bad test JSON %s: %s", text, err.msg);
-    return j;
+    return wv_test_json(text, "test");
 }
 
 /* Reads a file from $WEAVER_TEST_DATA/interp; caller frees. */

@@ -70,11 +70,7 @@ static void put(const char *dir, const char *rel, const char *data, size_t len)
 /* Parses YAML text, failing the test if it does not parse. */
 static struct wv_json *yaml(const char *text)
 {
-    struct wv_error err = {0};
-    struct wv_json *j = wv_yaml_parse(text, strlen(text), "cfg.yaml", &err);
-    if (!j)
-        fail_msg("yaml: %s", err.msg);
-    return j;
+    return wv_test_yaml(text, "cfg.yaml");
 }
 
 /* Resolves `value: <text>` (text as YAML) and returns the resolved value as a string; fails

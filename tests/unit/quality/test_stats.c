@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "unit/testutil.h"
+
 #include "base/json.h"
 #include "base/mem.h"
 #include "quality/quality.h"
@@ -19,11 +21,7 @@
 /* Parses a JSON record, failing the test if it does not parse. */
 static struct wv_json *rec(const char *text)
 {
-    struct wv_error err = {0};
-    struct wv_json *j = wv_json_parse(text, strlen(text), "record", &err);
-    if (!j)
-        fail_msg("json: %s", err.msg);
-    return j;
+    return wv_test_json(text, "record");
 }
 
 /* Adds a record given as JSON text. */

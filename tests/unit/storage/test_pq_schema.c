@@ -20,11 +20,7 @@
 /* Parses text (test helper). */
 static struct wv_json *parse(const char *text)
 {
-    struct wv_error err;
-    wv_error_clear(&err);
-    struct wv_json *j = wv_json_parse(text, strlen(text), "t", &err);
-    assert_non_null(j);
-    return j;
+    return wv_test_json(text, "t");
 }
 
 /* Every mapping of issue 4 item 2, with and without meta columns. */
