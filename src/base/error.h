@@ -25,6 +25,7 @@
     X(LIMIT, "limit exceeded", false)                                                              \
     X(SOURCE, "source", false)                                                                     \
     X(CANCELLED, "cancelled", false)                                                               \
+    X(QUALITY, "quality gate", false)                                                              \
     X(INTERNAL, "internal", false)
 
 enum wv_code {

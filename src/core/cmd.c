@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "core/cmd_dest_int.h"
 #include "core/cmd_int.h"
 
 /* The table. Words are matched longest first; `run` NULL means the front end handles it. */
@@ -53,6 +54,40 @@ static const struct cmd_def commands[] = {
      "messages, one per line.",
      0, 0, core_cmd_source_read,
      "--connector --manifest --config --catalog --state --http-rewrite"},
+    {"destination spec", "", "print the destination's SPEC message",
+     "Prints weaver's Parquet raw zone as an Airbyte destination specification (one SPEC "
+     "message). The config takes destination-s3's fields: s3_bucket_name, s3_bucket_path, "
+     "s3_bucket_region, s3_endpoint, access_key_id and secret_access_key (both secrets; without "
+     "them the AWS environment or credentials file is used), s3_path_format, file_name_pattern "
+     "and format {format_type: Parquet, compression_codec: UNCOMPRESSED|SNAPPY|GZIP|ZSTD, "
+     "block_size_mb (row group), page_size_kb, dictionary_page_size_kb, dictionary_encoding}; "
+     "plus destination_path (a local directory instead of S3) and flatten (nested objects "
+     "become parent_child columns). Sync modes: append and overwrite.",
+     0, 0, core_cmd_destination_spec, ""},
+    {"destination check", "--config FILE", "check a destination config",
+     "Validates FILE (JSON) and writes, lists and deletes a small test object under the bucket path "
+     "(or a test file in destination_path); prints one CONNECTION_STATUS message, SUCCEEDED or "
+     "FAILED with the reason (never a secret). A config that cannot be read exits 1 with a "
+     "TRACE error.",
+     0, 0, core_cmd_destination_check, "--config"},
+    {"destination write", "--config FILE --catalog FILE",
+     "write Airbyte messages from stdin to the raw zone",
+     "Reads Airbyte messages (JSON lines) from stdin, as a destination container does. Each "
+     "RECORD of a stream in the configured catalog is written to Parquet files; at each STATE "
+     "the files are sealed and published (local rename or S3 upload, then the run's manifest "
+     "_runs/RUN/_manifest.json) and only then is the STATE line echoed to stdout unchanged; at "
+     "the end of input the rest is published. overwrite streams replace their older files "
+     "when the input ends without error (until then both are visible, as with Airbyte's S3 "
+     "destination); append_dedup is written as append with a warning. "
+     "s3_path_format variables ${NAMESPACE} ${STREAM_NAME} ${YEAR} ${MONTH} ${DAY} ${HOUR} "
+     "${EPOCH} (seconds; ${STREAM_NAME} must be a directory of its own, before any time) and "
+     "file_name_pattern placeholders {date} {date:yyyy_MM} {timestamp} "
+     "{part_number} {sync_id} {format_extension} are translated to weaver's path template "
+     "({part_number} and .parquet are added when missing, and the run id unless {sync_id} "
+     "names the sync); without them files go to "
+     "{namespace}/{stream}/dt={date}/{run_id}-{part}.parquet. Any error prints a TRACE error "
+     "and exits 1; no STATE is echoed for data that was not published.",
+     0, 0, core_cmd_destination_write, "--config --catalog"},
     {"sync", "CONNECTION", "run one sync of a connection",
      "Reads the connection's source and writes its destination. Each STATE checkpoint is stored "
      "only after the data before it is durable and published, so a sync killed at any point "
@@ -68,6 +103,22 @@ static const struct cmd_def commands[] = {
     {"jobs", "[CONNECTION] [--limit N]", "list recent jobs",
      "Newest first: id, connection, status, start, duration, records, bytes and error.", 0, 1,
      core_cmd_jobs, "--limit"},
+    {"runs", "[CONNECTION]", "list staged, blocked and published Parquet runs",
+     "A sync into a Parquet raw zone stages its files, passes the connection's checks (its "
+     "gate), publishes them and then commits its state. Lists runs waiting (staged), being "
+     "published, blocked by their gate (with the reason and where the staged files are kept), "
+     "and the last published and discarded ones.",
+     0, 1, core_cmd_runs, ""},
+    {"publish", "JOB [--force]", "publish a staged or blocked run",
+     "Publishes the staged files of a sync job (see `weaver runs`), writes its manifest, then "
+     "commits the state the run carried. A run its gate blocked needs --force: the operator "
+     "overrides the gate after looking at the staged files. Resumes a publish that was "
+     "interrupted.",
+     1, 1, core_cmd_publish, "--force"},
+    {"discard", "JOB", "discard a staged or blocked run",
+     "Removes the staged files of a run that was not published (aborting S3 uploads it "
+     "started). Its state is never committed, so the next sync reads that data again.",
+     1, 1, core_cmd_discard, ""},
     {"state show", "CONNECTION", "print a connection's stored state",
      "Prints the state weaver will pass to the source on the next sync, as Airbyte input state "
      "JSON.",
@@ -110,6 +161,21 @@ static const struct cmd_def commands[] = {
      "type, then the first N rows (default 5) as JSON objects. Reads flat files with v1 pages "
      "(what weaver writes); a corrupt file fails with a message naming it.",
      1, 1, core_cmd_parquet_inspect, "--rows"},
+    {"export snowflake", "DESTINATION", "print Snowflake DDL over a destination's raw zone",
+     "Reads the raw zone's run manifests (_runs/*/_manifest.json; the newest run of each stream "
+     "gives its columns) and prints SQL: a Parquet FILE FORMAT, a STAGE on the bucket and prefix "
+     "(credentials left as a placeholder; a local destination gets an internal stage and a "
+     "note), and per stream CREATE OR REPLACE EXTERNAL TABLE with each column cast from "
+     "VALUE:\"col\" (int64 NUMBER(38,0), double FLOAT, boolean BOOLEAN, string VARCHAR, "
+     "timestamp TIMESTAMP_TZ, date DATE, json VARIANT), partition columns parsed from the file "
+     "path (dt=YYYY-MM-DD), AUTO_REFRESH and a .parquet PATTERN.",
+     1, 1, core_cmd_export_snowflake, ""},
+    {"export dbt-sources", "[DESTINATION]", "print a dbt sources.yml for a destination",
+     "Prints a dbt sources.yml (version 2) with one source for the destination (the "
+     "workspace's defaults.destination when omitted) and a table per stream: an external "
+     "block in dbt-external-tables style (location, file_format, partitions), columns with "
+     "Snowflake data types, and not_null + unique tests on single-column primary keys.",
+     0, 1, core_cmd_export_dbt, ""},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

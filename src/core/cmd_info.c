@@ -110,12 +110,24 @@ int core_cmd_connection_show(const struct core_cmd_env *env, int argc, char **ar
     }
     const struct core_source *s = core_workspace_source(ws, c->source);
     const struct core_destination *d = core_workspace_destination(ws, c->destination);
+    char *where = d->path ? wv_asprintf("%s/%s", d->path, c->prefix)
+                          : *d->prefix ? wv_asprintf("s3://%s/%s/%s", d->bucket, d->prefix,
+                                                     c->prefix)
+                                       : wv_asprintf("s3://%s/%s", d->bucket, c->prefix);
     core_printf(&env->out,
                 "connection   %s%s\nfile         %s\nsource       %s (%s)\ndestination  %s (%s "
-                "%s at %s/%s)\nschedule     %s\nstreams:\n",
+                "%s at %s)\nschedule     %s\n",
                 c->name, c->enabled ? "" : " (disabled)", c->file, c->source, s->connector,
-                c->destination, d->type, d->format, d->path, c->prefix,
-                c->schedule ? c->schedule : "manual");
+                c->destination, d->type, d->format, where, c->schedule ? c->schedule : "manual");
+    free(where);
+    for (size_t i = 0; i < c->n_checks; i++) {
+        const struct qual_check *q = &c->checks[i];
+        core_printf(&env->out, "%s %s %s%s%s (%s)\n", i ? "            " : "checks      ",
+                    q->stream, q->column ? q->column : "", q->column ? " " : "",
+                    qual_check_kind_name(q->kind),
+                    q->error ? "error" : "warn");
+    }
+    core_printf(&env->out, "streams:\n");
     for (size_t i = 0; i < c->n_streams; i++) {
         const struct core_conn_stream *st = &c->streams[i];
         char cur[256] = "(source-defined)", pk[512] = "";

@@ -54,6 +54,10 @@ int core_cmd_parquet_write(const struct core_cmd_env *env, int argc, char **argv
 int core_cmd_parquet_inspect(const struct core_cmd_env *env, int argc, char **argv,
                              struct wv_error *err);
 
+int core_cmd_publish(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err);
+int core_cmd_discard(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err);
+int core_cmd_runs(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err);
+
 /* "1.2 MB", "834 B" ... into buf. */
 const char *core_cmd_fmt_bytes(int64_t bytes, char *buf, size_t size);
 /* "12,345" into buf. */

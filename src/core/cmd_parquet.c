@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "base/arena.h"
 #include "base/clock.h"
-
 #include "base/mem.h"
 #include "core/cmd_int.h"
 #include "storage/storage.h"
@@ -151,33 +151,97 @@ static int parse_options(int argc, char **argv, struct stor_pq_options *o, struc
     return 0;
 }
 
-/* Streams the JSON lines of in into w; blank lines are skipped. */
+/* Lines of a stream read in large blocks: each line is borrowed from the block (no copy), a
+ * line that crosses a block end is moved to the front and the buffer grows up to the line cap. */
+struct line_reader {
+    FILE *in;
+    char *buf;
+    size_t cap, start, end; /* unread bytes: buf[start..end) */
+    bool eof;
+};
+
+#define READ_BLOCK ((size_t)1 << 20)
+
+/* The next line (with its newline, if any) at *line, *len; 0 at the end, -1 on a line past
+ * LINE_MAX_BYTES (*len is then how much of it was seen) or a read error (ferror). */
+static int next_line(struct line_reader *r, const char **line, size_t *len)
+{
+    size_t scanned = 0;
+    for (;;) {
+        char *nl = memchr(r->buf + r->start + scanned, '\n', r->end - r->start - scanned);
+        if (nl || (r->eof && r->end > r->start)) {
+            *line = r->buf + r->start;
+            *len = nl ? (size_t)(nl - *line) + 1 : r->end - r->start;
+            r->start += *len;
+            return *len > LINE_MAX_BYTES ? -1 : 1;
+        }
+        if (r->eof || ferror(r->in))
+            return ferror(r->in) ? -1 : 0;
+        scanned = r->end - r->start;
+        if (scanned > LINE_MAX_BYTES) {
+            *len = scanned;
+            return -1;
+        }
+        if (r->start && scanned)
+            memmove(r->buf, r->buf + r->start, scanned);
+        r->start = 0, r->end = scanned;
+        if (r->cap - r->end < READ_BLOCK) {
+            r->cap *= 2;
+            r->buf = wv_realloc(r->buf, r->cap);
+        }
+        size_t got = fread(r->buf + r->end, 1, r->cap - r->end, r->in);
+        r->end += got;
+        r->eof = got == 0 && !ferror(r->in);
+    }
+}
+
+/* Whether a line holds only whitespace. */
+static bool blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            return false;
+    return true;
+}
+
+/* Streams the JSON lines of in into w; blank lines are skipped. Every line is parsed into one
+ * arena, emptied (its largest chunk kept) before the next; a line that does not parse is parsed
+ * again with its line number as origin for the message. */
 static int copy_lines(const char *in_path, FILE *in, struct stor_pq_writer *w,
                       const struct meta_fill *fill, struct wv_error *err)
 {
-    char *line = NULL;
-    size_t cap = 0;
+    struct line_reader r = {in, wv_malloc(2 * READ_BLOCK), 2 * READ_BLOCK, 0, 0, false};
     long lineno = 0;
-    int rc = 0;
-    for (ssize_t len; rc == 0 && (len = getline(&line, &cap, in)) >= 0;) {
+    int rc = 0, got;
+    const char *line;
+    size_t len;
+    struct wv_arena *arena = wv_arena_new(64 << 10);
+    while (rc == 0 && (got = next_line(&r, &line, &len)) != 0) {
         lineno++;
-        if ((size_t)len > LINE_MAX_BYTES) {
+        if (got < 0 && ferror(in)) {
+            rc = wv_error_errno(err, errno, "read %s", in_path);
+            break;
+        }
+        if (got < 0) {
             rc = wv_error_set(err, WV_E_LIMIT, 0, "%s:%ld: line longer than %zu bytes", in_path,
                               lineno, LINE_MAX_BYTES);
             break;
         }
-        if (strspn(line, " \t\r\n") == (size_t)len)
+        if (blank(line, len))
             continue;
-        char origin[64];
-        snprintf(origin, sizeof origin, "line %ld", lineno);
-        struct wv_json *j = wv_json_parse_arena(line, (size_t)len, origin, err);
+        wv_arena_reset(arena);
+        struct wv_json *j = wv_json_parse_in(arena, line, len, "line", NULL);
+        if (!j) {
+            char origin[64];
+            snprintf(origin, sizeof origin, "line %ld", lineno);
+            wv_arena_reset(arena);
+            j = wv_json_parse_in(arena, line, len, origin, err);
+        }
         if (!j || write_record(w, fill, j, err) < 0)
             rc = wv_error_prefix(err, "%s:%ld", in_path, lineno);
-        wv_json_free(j);
     }
-    if (rc == 0 && ferror(in))
-        rc = wv_error_errno(err, errno, "read %s", in_path);
-    free(line);
+    wv_arena_free(arena);
+    free(r.buf);
     return rc;
 }
 

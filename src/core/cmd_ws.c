@@ -8,7 +8,7 @@
 #include "core/cmd_int.h"
 #include "quality/quality.h"
 
-static const char *const bool_flags[] = {"--demo", "--yes", "--man", "--json", NULL};
+static const char *const bool_flags[] = {"--demo", "--yes", "--man", "--json", "--force", NULL};
 
 /* Flags that take no value. */
 bool core_cmd_flag_is_bool(const char *flag)
@@ -175,8 +175,9 @@ int core_cmd_sync(const struct core_cmd_env *env, int argc, char **argv, struct 
     const char *name = core_cmd_arg(argc, argv, 0);
     struct progress_ctx pc = {env, false};
     struct wv_log log = {sync_log, &pc, WV_LOG_WARN};
-    struct core_sync_opts opts = {env->clock, &log, env->diag_is_tty ? draw_progress : NULL, &pc,
-                                  env->cancel};
+    struct core_sync_opts opts = {.clock = env->clock, .log = &log,
+                                  .progress = env->diag_is_tty ? draw_progress : NULL,
+                                  .progress_ctx = &pc, .cancel = env->cancel};
     struct core_sync_result res;
     int rc = core_sync_run(ws, name, &opts, &res, err);
     if (pc.drawn)

@@ -14,6 +14,8 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/msg.h"
+#include "quality/quality.h"
+#include "storage/storage.h"
 
 /* ================= workspace ================= */
 
@@ -26,9 +28,28 @@ struct core_source {
 
 struct core_destination {
     char *name;
-    char *type;          /* "local" */
-    char *format;        /* "jsonl" */
-    char *path;          /* absolute directory of the raw zone */
+    char *type;          /* "local" or "s3" */
+    char *format;        /* "parquet" (default) or "jsonl" (local only) */
+    char *path;          /* local: absolute directory of the raw zone; NULL for s3 */
+    char *bucket;        /* s3: bucket, and key prefix ("" or "a/b") from path s3://bucket/a/b */
+    char *prefix;
+    struct wv_json *s3_node; /* s3: the `s3:` block as written (endpoint, region,
+                                access_key_id, secret_access_key, session_token, profile,
+                                credentials_file, parallel) - templates unresolved; NULL if none */
+    char *path_template; /* NULL = the zone default */
+    char *compression;   /* "zstd" (default), "snappy", "gzip", "none" */
+    bool partition_by_cursor; /* partition_by: cursor (default: extracted_at) */
+    bool flatten;
+    int64_t file_bytes;       /* file_size; 0 = default (128 MiB) */
+    int64_t row_group_bytes;  /* row_group_size; 0 = default */
+    char *file;          /* weaver.yaml (for errors) */
+};
+
+/* A destination's storage target with credentials resolved (templates `{{ env.X }}` /
+ * `{{ file('p') }}` in the s3 block). Owns the strings stor_target points to. */
+struct core_target {
+    struct stor_target t;
+    char *strs[12];
 };
 
 struct core_conn_stream {
@@ -51,6 +72,8 @@ struct core_connection {
     bool enabled;
     struct core_conn_stream *streams;
     size_t n_streams;
+    struct qual_check *checks; /* the gate: checks every sync must pass before publishing */
+    size_t n_checks;
 };
 
 struct core_workspace {
@@ -97,6 +120,16 @@ int core_config_resolve(const struct wv_json *node, const char *origin, const ch
 int core_config_coerce(struct wv_json *config, const struct wv_json *schema, const char *origin,
                        struct wv_error *err);
 
+/* Builds the storage target of a destination (templates in its s3 block resolved; secrets are
+ * never echoed in errors). Caller frees with core_target_done. */
+int core_destination_target(const struct core_workspace *ws, const struct core_destination *d,
+                            struct core_target *out, struct wv_error *err);
+void core_target_done(struct core_target *t);
+
+/* The zone writer options of a destination (strings borrowed from d). */
+void core_destination_zone_options(const struct core_destination *d,
+                                   struct stor_zone_options *out);
+
 /* The source's config with templates resolved. Caller frees. */
 int core_source_config(const struct core_workspace *ws, const struct core_source *src,
                        struct wv_json **out, struct wv_error *err);
@@ -122,6 +155,8 @@ struct core_sync_opts {
     core_progress_fn progress;         /* called at most ~10 times a second; may be NULL */
     void *progress_ctx;
     const volatile int *cancel;        /* may be NULL */
+    bool stage_only;                   /* Parquet zones: stage the run and stop (a flow's gate
+                                          and publish task decide later: core_publish_run) */
 };
 
 struct qual_stats;
@@ -130,6 +165,8 @@ struct core_sync_result {
     int64_t job_id;
     int64_t records, bytes, files;
     int64_t states_committed;
+    bool staged;                       /* Parquet zone: the run was staged (job_id names it) */
+    bool published;                    /* ... and published */
     enum wv_code code;                 /* WV_E_OK on success */
     struct qual_stats *stats;          /* per-stream statistics (owned; core_sync_result_done) */
 };
@@ -144,6 +181,17 @@ void core_sync_result_done(struct core_sync_result *res);
 int core_sync_run(const struct core_workspace *ws, const char *connection,
                   const struct core_sync_opts *opts, struct core_sync_result *result,
                   struct wv_error *err);
+
+/* Publishes a staged run of a Parquet raw zone (job id of its sync): files, then manifest, then
+ * its states committed. Resumes a publish that was interrupted. */
+int core_publish_run(const struct core_workspace *ws, struct stor_db *db, int64_t job_id,
+                     const struct wv_clock *clock, const struct wv_log *log,
+                     struct wv_error *err);
+/* Discards a staged run (uploads aborted, staging removed, reason recorded); its states are
+ * never committed. */
+int core_publish_discard(const struct core_workspace *ws, struct stor_db *db, int64_t job_id,
+                         const char *reason, const struct wv_clock *clock,
+                         const struct wv_log *log, struct wv_error *err);
 
 /* ================= commands ================= */
 

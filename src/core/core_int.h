@@ -16,6 +16,38 @@ int core_check_keys(const struct wv_json *obj, const char *origin, const char *c
 /* Whether s is a valid name for sources, connections, destinations, streams in paths. */
 bool core_name_ok(const char *s);
 
+/* Error at a node: "origin:line:col: what" (WV_E_CONFIG). Returns -1. */
+int core_node_error(struct wv_error *err, const char *origin, const struct wv_json *node,
+                    const char *what);
+
+/* A required or optional string field of obj into *out (replacing it; caller frees). */
+int core_get_string(const struct wv_json *obj, const char *key, const char *origin,
+                    bool required, char **out, struct wv_error *err);
+
+/* Parses one `destinations:` entry of weaver.yaml (dest.c); root makes paths absolute. */
+int core_destination_load(const char *name, const struct wv_json *node, const char *origin,
+                          const char *root, struct core_destination *d, struct wv_error *err);
+/* Frees what a destination owns. */
+void core_destination_done(struct core_destination *d);
+
+/* The storage target of a connection's raw zone (destination root + the connection's prefix).
+ * Caller frees with core_target_done. */
+int core_conn_target(const struct core_workspace *ws, const struct core_connection *conn,
+                     struct core_target *out, struct wv_error *err);
+/* Where a connection's run is staged (caller frees). */
+char *core_conn_stage_dir(const struct core_workspace *ws, const struct core_target *t,
+                          const char *connection, const char *run_id);
+/* Takes a connection's lock file (flock, released by the kernel if the process dies); the fd
+ * to close when done. WV_E_CONFLICT naming the holder's pid when taken. */
+int core_conn_lock(const struct core_workspace *ws, const char *name, int *fd_out,
+                   struct wv_error *err);
+
+/* Finishes what dead processes left of a connection's runs (lock held): half-published runs
+ * are published, staged ones discarded. */
+int core_publish_recover(const struct core_workspace *ws, struct stor_db *db,
+                         const char *connection, const struct wv_clock *clock,
+                         const struct wv_log *log, struct wv_error *err);
+
 /* Opens the workspace's state store, creating .weaver/ (0700) if needed. Caller closes. */
 struct stor_db *core_db_open(const struct core_workspace *ws, struct wv_error *err);
 

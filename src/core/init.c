@@ -16,9 +16,9 @@ static const char empty_ws[] =
     "version: 1\n"
     "destinations:\n"
     "  raw:\n"
-    "    type: local\n"
-    "    path: raw\n"
-    "    format: jsonl\n"
+    "    path: raw               # a local directory, or s3://bucket/prefix (with an s3: block)\n"
+    "    format: parquet         # the raw zone: Parquet files (or jsonl, local only)\n"
+    "    compression: zstd\n"
     "defaults:\n"
     "  destination: raw\n";
 

@@ -25,8 +25,14 @@ struct sync_run {
     const struct core_connection *conn;
     const struct core_sync_opts *opts;
     const struct wv_clock *clock;
+    const struct core_workspace *ws;
     struct stor_db *db;
-    struct stor_raw *raw;
+    struct stor_raw *raw;     /* jsonl raw zone, or */
+    struct stor_zone *zone;   /* Parquet raw zone (states wait for the publish) */
+    struct core_target target;
+    char *stage_dir, *run_id;
+    struct wv_json *pending;  /* zone: the STATE messages to commit when published */
+    struct core_sync_result *res;
     struct wv_cfg_catalog catalog;
     struct qual_stats *stats; /* per-stream statistics, handed to the result */
     int64_t job_id, attempt_id;
@@ -45,8 +51,8 @@ struct stor_db *core_db_open(const struct core_workspace *ws, struct wv_error *e
 }
 
 /* Takes the connection's lock file (flock; released by the kernel if we die). */
-static int lock_connection(const struct core_workspace *ws, const char *name, int *fd_out,
-                           struct wv_error *err)
+int core_conn_lock(const struct core_workspace *ws, const char *name, int *fd_out,
+                   struct wv_error *err)
 {
     char *dir = wv_path_join(ws->state_dir, "locks");
     if (wv_fs_mkdirs(dir, 0700, err) < 0) {
@@ -176,6 +182,21 @@ static int build_catalog(const struct core_connection *c, const struct wv_json *
     return rc;
 }
 
+/* Bytes and files written so far, whichever writer runs. */
+static void out_stats(const struct sync_run *r, int64_t *bytes, int64_t *files)
+{
+    *bytes = *files = 0;
+    if (r->raw) {
+        struct stor_raw_stats st;
+        stor_raw_stats(r->raw, NULL, NULL, &st);
+        *bytes = st.bytes, *files = st.files;
+    } else if (r->zone) {
+        struct stor_zone_stats st;
+        stor_zone_stats(r->zone, NULL, NULL, &st);
+        *bytes = st.bytes, *files = st.files;
+    }
+}
+
 /* Calls the progress callback at most every PROGRESS_EVERY_NS (always when force). */
 static void report_progress(struct sync_run *r, bool force)
 {
@@ -185,11 +206,40 @@ static void report_progress(struct sync_run *r, bool force)
     if (!force && now - r->last_progress_ns < PROGRESS_EVERY_NS)
         return;
     r->last_progress_ns = now;
-    struct stor_raw_stats st;
-    stor_raw_stats(r->raw, NULL, NULL, &st);
-    struct core_sync_progress p = {r->records, st.bytes, now - r->start_ns, r->states,
+    int64_t bytes, files;
+    out_stats(r, &bytes, &files);
+    struct core_sync_progress p = {r->records, bytes, now - r->start_ns, r->states,
                                    r->last_stream};
     r->opts->progress(r->opts->progress_ctx, &p);
+}
+
+/* Whether two STATE messages (roots) replace each other: same kind, and for STREAM states the
+ * same stream. */
+static bool same_state_slot(const struct wv_json *a, const struct wv_json *b)
+{
+    const struct wv_json *sa = wv_json_get(a, "state"), *sb = wv_json_get(b, "state");
+    const char *ta = wv_json_get_str(sa, "type"), *tb = wv_json_get_str(sb, "type");
+    if (!wv_str_eq(ta ? ta : "LEGACY", tb ? tb : "LEGACY"))
+        return false;
+    if (!ta || strcmp(ta, "STREAM") != 0)
+        return true;
+    const struct wv_json *da = wv_json_path(sa, (char *const[]){"stream", "stream_descriptor"}, 2);
+    const struct wv_json *db = wv_json_path(sb, (char *const[]){"stream", "stream_descriptor"}, 2);
+    return wv_json_compare(da, db) == 0;
+}
+
+/* Keeps a STATE for the publish, replacing the one it supersedes (the newest moves last). */
+static void keep_state(struct sync_run *r, const struct wv_msg *m)
+{
+    struct wv_json *arr = r->pending;
+    for (size_t i = 0; i < arr->len; i++)
+        if (same_state_slot(arr->items[i], m->root)) {
+            wv_json_free(arr->items[i]);
+            memmove(&arr->items[i], &arr->items[i + 1], (arr->len - i - 1) * sizeof *arr->items);
+            arr->len--;
+            break;
+        }
+    wv_json_push(arr, wv_json_dup(m->root));
 }
 
 /* STATE: make the covered data durable and visible, then commit the state. */
@@ -202,22 +252,26 @@ static int on_state(struct sync_run *r, const struct wv_msg *m, struct wv_error 
             return wv_error_set(err, WV_E_PROTOCOL, 0,
                                 "source sent STATE for stream '%s', which is not being synced",
                                 m->stream);
-        if (stor_raw_checkpoint(r->raw, m->ns, m->stream, err) < 0)
+        if (r->raw && stor_raw_checkpoint(r->raw, m->ns, m->stream, err) < 0)
             return -1;
         /* full refresh streams start over every time: their state is not kept */
         commit = cs->sync_mode == WV_SYNC_INCREMENTAL;
-    } else if (stor_raw_checkpoint(r->raw, NULL, NULL, err) < 0) {
+    } else if (r->raw && stor_raw_checkpoint(r->raw, NULL, NULL, err) < 0) {
         return -1;
     }
-    if (commit) {
+    if (commit && r->zone) {
+        /* a Parquet zone publishes at the end of the run: keep the state for then */
+        keep_state(r, m);
+        r->states++;
+    } else if (commit) {
         if (stor_state_commit(r->db, r->conn->name, m, r->job_id, wv_clock_now_ms(r->clock),
                               err) < 0)
             return -1;
         r->states++;
     }
-    struct stor_raw_stats st;
-    stor_raw_stats(r->raw, NULL, NULL, &st);
-    return stor_job_progress(r->db, r->job_id, r->attempt_id, r->records, st.bytes, err);
+    int64_t bytes, files;
+    out_stats(r, &bytes, &files);
+    return stor_job_progress(r->db, r->job_id, r->attempt_id, r->records, bytes, err);
 }
 
 /* The sink the source writes into. */
@@ -233,7 +287,8 @@ static int sync_emit(void *ctx, const struct wv_msg *m, struct wv_error *err)
             return wv_error_set(err, WV_E_PROTOCOL, 0,
                                 "source sent a RECORD for stream '%s', which is not being synced",
                                 m->stream);
-        if (stor_raw_write(r->raw, m->ns, m->stream, m->data, err) < 0)
+        if (r->raw ? stor_raw_write(r->raw, m->ns, m->stream, m->data, err) < 0
+                   : stor_zone_write(r->zone, m->ns, m->stream, m->data, err) < 0)
             return -1;
         qual_stats_add(r->stats, m->ns, m->stream, m->data, &cs->cursor);
         r->records++;
@@ -271,13 +326,30 @@ static int add_streams(struct sync_run *r, struct wv_error *err)
 {
     for (size_t i = 0; i < r->catalog.n; i++) {
         const struct wv_cfg_stream *s = &r->catalog.streams[i];
-        struct stor_raw_stream_cfg cfg = {s->stream.ns, s->stream.name, s->dest_mode, s->pk,
-                                          s->n_pk, s->cursor.n ? &s->cursor : NULL};
-        if (stor_raw_add_stream(r->raw, &cfg, err) < 0)
-            return -1;
+        const struct wv_path *cursor = s->cursor.n ? &s->cursor : NULL;
+        if (r->raw) {
+            struct stor_raw_stream_cfg cfg = {s->stream.ns, s->stream.name, s->dest_mode, s->pk,
+                                              s->n_pk, cursor};
+            if (stor_raw_add_stream(r->raw, &cfg, err) < 0)
+                return -1;
+            continue;
+        }
+        struct stor_zone_stream_cfg cfg = {.ns = s->stream.ns, .name = s->stream.name,
+                                           .mode = s->dest_mode,
+                                           .json_schema = s->stream.json_schema,
+                                           .cursor = cursor, .pk = s->pk, .n_pk = s->n_pk};
+        if (s->dest_mode == WV_DEST_APPEND_DEDUP)
+            wv_logf(r->opts->log, WV_LOG_INFO,
+                    "stream %s: append_dedup appends to the Parquet raw zone; deduplicate "
+                    "downstream on the primary key (see weaver export dbt-sources)",
+                    s->stream.name);
+        if (stor_zone_add_stream(r->zone, &cfg, err) < 0)
+            return wv_error_prefix(err, "stream %s", s->stream.name);
     }
     return 0;
 }
+
+static int stage_and_publish(struct sync_run *r, struct wv_error *err);
 
 /* Reads the source into the raw zone and finishes (publish/compact). */
 static int run_read(struct sync_run *r, struct conn_source *src, const struct wv_json *config,
@@ -296,7 +368,71 @@ static int run_read(struct sync_run *r, struct conn_source *src, const struct wv
     }
     if (r->opts->cancel && *r->opts->cancel)
         return wv_error_set(err, WV_E_CANCELLED, 0, "cancelled");
-    return stor_raw_finish(r->raw, err);
+    return r->raw ? stor_raw_finish(r->raw, err) : stage_and_publish(r, err);
+}
+
+/* The connection's checks on this run's statistics: warnings are logged; an error-level
+ * failure blocks the publish (the run stays staged for diagnosis, its states uncommitted). */
+static int gate(struct sync_run *r, struct wv_error *err)
+{
+    struct wv_buf why;
+    wv_buf_init(&why, 4096);
+    int64_t now = wv_clock_now_ms(r->clock);
+    for (size_t i = 0; i < r->conn->n_checks; i++) {
+        struct qual_result res;
+        qual_check_eval(&r->conn->checks[i], r->stats, now, &res);
+        if (res.verdict == QUAL_WARN)
+            wv_logf(r->opts->log, WV_LOG_WARN, "check warning: %s", res.text);
+        else if (res.verdict == QUAL_FAIL)
+            wv_buf_printf(&why, NULL, "%s%s", why.len ? "; " : "", res.text);
+        else
+            wv_logf(r->opts->log, WV_LOG_INFO, "check passed: %s", res.text);
+    }
+    if (why.len == 0) {
+        wv_buf_done(&why);
+        return 0;
+    }
+    char *reason = wv_asprintf("gate: %s", wv_buf_cstr(&why));
+    wv_buf_done(&why);
+    int rc = stor_publish_set(r->db, r->job_id, STOR_PUB_BLOCKED, reason, now, err);
+    if (rc == 0)
+        wv_error_set(err, WV_E_QUALITY, 0, "%s; nothing published (staged files kept in %s)",
+                     reason, r->stage_dir);
+    free(reason);
+    return -1;
+}
+
+/* Ends a Parquet run: seals its files, records the staged run (manifest + states), then
+ * publishes it unless the caller only stages. */
+static int stage_and_publish(struct sync_run *r, struct wv_error *err)
+{
+    if (stor_zone_seal(r->zone, err) < 0)
+        return -1;
+    struct stor_zone_file *files = NULL;
+    size_t n = 0;
+    stor_zone_take_files(r->zone, &files, &n);
+    char *manifest = stor_zone_manifest(r->zone, files, n, err);
+    stor_zone_files_free(files, n);
+    if (!manifest)
+        return -1;
+    char *states = wv_json_to_string(r->pending);
+    struct stor_publish p = {.job_id = r->job_id, .connection = r->conn->name,
+                             .destination = r->conn->destination, .stage_dir = r->stage_dir,
+                             .manifest_json = manifest, .states_json = states};
+    int rc = stor_publish_stage(r->db, &p, wv_clock_now_ms(r->clock), err);
+    free(manifest);
+    free(states);
+    if (rc < 0)
+        return -1;
+    r->res->staged = true;
+    if (r->opts->stage_only)
+        return 0;
+    if (gate(r, err) < 0)
+        return -1;
+    if (core_publish_run(r->ws, r->db, r->job_id, r->clock, r->opts->log, err) < 0)
+        return -1;
+    r->res->published = true;
+    return 0;
 }
 
 /* Starts the job row and the raw writer. */
@@ -307,33 +443,60 @@ static int start_job(struct sync_run *r, const struct core_workspace *ws,
     if (stor_job_start(r->db, r->conn->name, "sync", now, (int)getpid(), &r->job_id,
                        &r->attempt_id, err) < 0)
         return -1;
-    (void)ws;
     struct wv_tm t;
     wv_time_split(now, &t);
     char run_id[64];
     snprintf(run_id, sizeof run_id, "%04d%02d%02dT%02d%02d%02dZ-%lld", t.year, t.month, t.day,
              t.hour, t.min, t.sec, (long long)r->job_id);
-    char *root = wv_path_join(dest->path, r->conn->prefix);
-    int rc = -1;
-    if (stor_raw_gc(root, err) == 0) {
-        r->raw = stor_raw_open(root, run_id, now, 0, r->job_id, err);
-        rc = r->raw ? 0 : -1;
+    r->run_id = wv_strdup(run_id);
+    if (strcmp(dest->format, "jsonl") == 0) {
+        char *root = wv_path_join(dest->path, r->conn->prefix);
+        int rc = -1;
+        if (stor_raw_gc(root, err) == 0) {
+            r->raw = stor_raw_open(root, run_id, now, 0, r->job_id, err);
+            rc = r->raw ? 0 : -1;
+        }
+        free(root);
+        return rc;
     }
-    free(root);
-    return rc;
+    if (core_conn_target(ws, r->conn, &r->target, err) < 0)
+        return -1;
+    r->stage_dir = core_conn_stage_dir(ws, &r->target, r->conn->name, run_id);
+    struct stor_zone_options zo;
+    core_destination_zone_options(dest, &zo);
+    zo.connection = r->conn->name;
+    r->pending = wv_json_array();
+    r->zone = stor_zone_open(r->stage_dir, run_id, now, 0, r->job_id, &zo, err);
+    return r->zone ? 0 : -1;
+}
+
+/* Frees the Parquet writer; a run that never reached staging leaves nothing behind. */
+static void discard_unstaged(struct sync_run *r, const struct wv_log *log)
+{
+    stor_zone_free(r->zone);
+    r->zone = NULL;
+    if (r->stage_dir && !r->res->staged) {
+        struct wv_error e;
+        wv_error_clear(&e);
+        if (wv_fs_rmtree(r->stage_dir, &e) < 0)
+            wv_logf(log, WV_LOG_WARN, "could not remove staging %s: %s", r->stage_dir, e.msg);
+    }
+    free(r->stage_dir);
+    free(r->run_id);
+    wv_json_free(r->pending);
+    core_target_done(&r->target);
 }
 
 /* Records the job's end. */
 static void finish_job(struct sync_run *r, int rc, struct wv_error *err,
                        struct core_sync_result *res)
 {
-    struct stor_raw_stats st = {0};
-    if (r->raw)
-        stor_raw_stats(r->raw, NULL, NULL, &st);
+    int64_t bytes, files;
+    out_stats(r, &bytes, &files);
     res->job_id = r->job_id;
     res->records = r->records;
-    res->bytes = st.bytes;
-    res->files = st.files;
+    res->bytes = bytes;
+    res->files = files;
     res->states_committed = r->states;
     res->code = rc == 0 ? WV_E_OK : err->code;
     res->stats = r->stats;
@@ -346,7 +509,7 @@ static void finish_job(struct sync_run *r, int rc, struct wv_error *err,
     struct wv_error ferr;
     wv_error_clear(&ferr);
     if (stor_job_finish(r->db, r->job_id, r->attempt_id, status, wv_clock_now_ms(r->clock),
-                        r->records, st.bytes, rc == 0 ? NULL : err->msg, &ferr) < 0)
+                        r->records, bytes, rc == 0 ? NULL : err->msg, &ferr) < 0)
         wv_logf(r->opts->log, WV_LOG_ERROR, "could not record the job's end: %s", ferr.msg);
 }
 
@@ -391,6 +554,8 @@ static int sync_locked(struct sync_run *r, const struct core_workspace *ws,
         goto out;
     if (n_reaped)
         wv_logf(r->opts->log, WV_LOG_WARN, "marked %d abandoned job(s) as failed", n_reaped);
+    if (core_publish_recover(ws, r->db, r->conn->name, r->clock, r->opts->log, err) < 0)
+        goto out;
     if (core_source_config(ws, srcdef, &config, err) < 0)
         goto out;
     struct conn_url_rewrite *rw = NULL;
@@ -461,15 +626,17 @@ int core_sync_run(const struct core_workspace *ws, const char *connection,
                 conn->name);
     const struct core_source *srcdef = core_workspace_source(ws, conn->source);
     const struct core_destination *dest = core_workspace_destination(ws, conn->destination);
-    struct sync_run r = {.conn = conn, .opts = opts, .stats = qual_stats_new()};
+    struct sync_run r = {.conn = conn, .opts = opts, .stats = qual_stats_new(), .ws = ws,
+                         .res = result};
     r.clock = opts->clock ? opts->clock : wv_clock_system();
     int lock_fd = -1, rc = -1;
     r.db = core_db_open(ws, err);
-    if (r.db && lock_connection(ws, conn->name, &lock_fd, err) == 0) {
+    if (r.db && core_conn_lock(ws, conn->name, &lock_fd, err) == 0) {
         rc = sync_locked(&r, ws, srcdef, dest, err);
         finish_job(&r, rc, err, result);
     }
     stor_raw_free(r.raw);
+    discard_unstaged(&r, opts->log);
     wv_cfg_catalog_done(&r.catalog);
     free(r.source_error);
     qual_stats_free(r.stats);

@@ -59,7 +59,7 @@ bool core_name_ok(const char *s)
 }
 
 /* Error at a node. */
-static int node_error(struct wv_error *err, const char *origin, const struct wv_json *node,
+int core_node_error(struct wv_error *err, const char *origin, const struct wv_json *node,
                       const char *what)
 {
     char where[PATH_MAX + 32];
@@ -68,7 +68,7 @@ static int node_error(struct wv_error *err, const char *origin, const struct wv_
 }
 
 /* A required or optional string field. */
-static int get_string(const struct wv_json *obj, const char *key, const char *origin,
+int core_get_string(const struct wv_json *obj, const char *key, const char *origin,
                       bool required, char **out, struct wv_error *err)
 {
     struct wv_json *v = wv_json_get(obj, key);
@@ -76,7 +76,7 @@ static int get_string(const struct wv_json *obj, const char *key, const char *or
         if (required) {
             char msg[128];
             snprintf(msg, sizeof msg, "missing required field '%s'", key);
-            return node_error(err, origin, obj, msg);
+            return core_node_error(err, origin, obj, msg);
         }
         return 0;
     }
@@ -84,7 +84,7 @@ static int get_string(const struct wv_json *obj, const char *key, const char *or
         char msg[160];
         snprintf(msg, sizeof msg, "'%s' must be a string, not %s", key,
                  wv_json_type_name(v->type));
-        return node_error(err, origin, v, msg);
+        return core_node_error(err, origin, v, msg);
     }
     free(*out);
     *out = wv_strdup(v->s);
@@ -95,13 +95,13 @@ static int get_string(const struct wv_json *obj, const char *key, const char *or
 static int get_name(const struct wv_json *obj, const char *key, const char *origin, bool required,
                     char **out, struct wv_error *err)
 {
-    if (get_string(obj, key, origin, required, out, err) < 0)
+    if (core_get_string(obj, key, origin, required, out, err) < 0)
         return -1;
     if (*out && !core_name_ok(*out)) {
         char msg[256];
         snprintf(msg, sizeof msg, "invalid %s '%.128s' (use letters, digits, '_', '-', '.')", key,
                  *out);
-        return node_error(err, origin, wv_json_get(obj, key), msg);
+        return core_node_error(err, origin, wv_json_get(obj, key), msg);
     }
     return 0;
 }
@@ -150,38 +150,6 @@ int core_workspace_find(const char *flag_dir, char **root, struct wv_error *err)
                         WS_FILE);
 }
 
-/* Parses a destination entry. */
-static int load_destination(const char *name, const struct wv_json *node, const char *origin,
-                            const char *root, struct core_destination *d, struct wv_error *err)
-{
-    static const char *const keys[] = {"type", "path", "format", NULL};
-    if (node->type != WV_JSON_OBJECT)
-        return node_error(err, origin, node, "a destination must be a mapping");
-    if (core_check_keys(node, origin, keys, err) < 0)
-        return -1;
-    d->name = wv_strdup(name);
-    if (!core_name_ok(name))
-        return node_error(err, origin, node, "invalid destination name");
-    if (get_string(node, "type", origin, false, &d->type, err) < 0 ||
-        get_string(node, "format", origin, false, &d->format, err) < 0 ||
-        get_string(node, "path", origin, true, &d->path, err) < 0)
-        return -1;
-    if (!d->type)
-        d->type = wv_strdup("local");
-    if (!d->format)
-        d->format = wv_strdup("jsonl");
-    if (strcmp(d->type, "local") != 0)
-        return node_error(err, origin, wv_json_get(node, "type"),
-                          "unknown destination type (supported: local)");
-    if (strcmp(d->format, "jsonl") != 0)
-        return node_error(err, origin, wv_json_get(node, "format"),
-                          "unknown format (supported: jsonl)");
-    char *abs = wv_path_join(root, d->path);
-    free(d->path);
-    d->path = abs;
-    return 0;
-}
-
 /* Loads weaver.yaml. */
 static int load_main(struct core_workspace *ws, char **default_dest, struct wv_error *err)
 {
@@ -193,7 +161,7 @@ static int load_main(struct core_workspace *ws, char **default_dest, struct wv_e
     if (!doc)
         goto out;
     if (doc->type != WV_JSON_OBJECT) {
-        node_error(err, path, doc, "weaver.yaml must be a mapping");
+        core_node_error(err, path, doc, "weaver.yaml must be a mapping");
         goto out;
     }
     if (core_check_keys(doc, path, keys, err) < 0)
@@ -201,37 +169,37 @@ static int load_main(struct core_workspace *ws, char **default_dest, struct wv_e
     struct wv_json *ver = wv_json_get(doc, "version");
     int64_t v = 1;
     if (ver && (wv_json_as_i64(ver, &v) < 0 || v != 1)) {
-        node_error(err, path, ver, "unsupported workspace version (this weaver reads version 1)");
+        core_node_error(err, path, ver, "unsupported workspace version (this weaver reads version 1)");
         goto out;
     }
-    if (get_string(doc, "name", path, false, &ws->name, err) < 0)
+    if (core_get_string(doc, "name", path, false, &ws->name, err) < 0)
         goto out;
     if (!ws->name)
         ws->name = wv_path_stem(ws->root, NULL);
     struct wv_json *dests = wv_json_get(doc, "destinations");
     if (dests && dests->type != WV_JSON_OBJECT) {
-        node_error(err, path, dests, "'destinations' must be a mapping of name to destination");
+        core_node_error(err, path, dests, "'destinations' must be a mapping of name to destination");
         goto out;
     }
     size_t nd = dests ? dests->len : 0;
     ws->dests = wv_calloc(nd ? nd : 1, sizeof *ws->dests);
     for (size_t i = 0; i < nd; i++) {
         ws->n_dests++;
-        if (load_destination(dests->keys[i], dests->items[i], path, ws->root, &ws->dests[i],
+        if (core_destination_load(dests->keys[i], dests->items[i], path, ws->root, &ws->dests[i],
                              err) < 0)
             goto out;
     }
     struct wv_json *defs = wv_json_get(doc, "defaults");
     if (defs) {
         if (defs->type != WV_JSON_OBJECT) {
-            node_error(err, path, defs, "'defaults' must be a mapping");
+            core_node_error(err, path, defs, "'defaults' must be a mapping");
             goto out;
         }
         if (core_check_keys(defs, path, dkeys, err) < 0 ||
-            get_string(defs, "destination", path, false, default_dest, err) < 0)
+            core_get_string(defs, "destination", path, false, default_dest, err) < 0)
             goto out;
         if (*default_dest && !core_workspace_destination(ws, *default_dest)) {
-            node_error(err, path, wv_json_get(defs, "destination"), "unknown destination");
+            core_node_error(err, path, wv_json_get(defs, "destination"), "unknown destination");
             goto out;
         }
     }
@@ -252,17 +220,17 @@ static int load_source(const char *path, struct core_source *s, struct wv_error 
     if (!doc)
         goto out;
     if (doc->type != WV_JSON_OBJECT) {
-        node_error(err, path, doc, "a source file must be a mapping");
+        core_node_error(err, path, doc, "a source file must be a mapping");
         goto out;
     }
     if (core_check_keys(doc, path, keys, err) < 0 ||
         get_name(doc, "name", path, false, &s->name, err) < 0 ||
-        get_string(doc, "connector", path, true, &s->connector, err) < 0)
+        core_get_string(doc, "connector", path, true, &s->connector, err) < 0)
         goto out;
     if (!s->name)
         s->name = wv_path_stem(path, wv_str_ends(path, ".yml") ? ".yml" : ".yaml");
     if (!core_name_ok(s->name)) {
-        node_error(err, path, doc, "file name is not a valid source name");
+        core_node_error(err, path, doc, "file name is not a valid source name");
         goto out;
     }
     struct wv_json *cfg = wv_json_take(doc, "config");
@@ -271,7 +239,7 @@ static int load_source(const char *path, struct core_source *s, struct wv_error 
         cfg = NULL;
     }
     if (cfg && cfg->type != WV_JSON_OBJECT) {
-        node_error(err, path, cfg, "'config' must be a mapping");
+        core_node_error(err, path, cfg, "'config' must be a mapping");
         wv_json_free(cfg);
         goto out;
     }
@@ -292,13 +260,13 @@ static int parse_pk(const struct wv_json *v, const char *origin, struct core_con
         return wv_path_from_json(v, &st->pk[0]);
     }
     if (v->type != WV_JSON_ARRAY || v->len == 0)
-        return node_error(err, origin, v,
+        return core_node_error(err, origin, v,
                           "primary_key must be a field name or a list of fields/paths");
     st->pk = wv_calloc(v->len, sizeof *st->pk);
     for (size_t i = 0; i < v->len; i++) {
         st->n_pk++;
         if (wv_path_from_json(v->items[i], &st->pk[i]) < 0 || st->pk[i].n == 0)
-            return node_error(err, origin, v->items[i],
+            return core_node_error(err, origin, v->items[i],
                               "a primary key part must be a field name or a list of names");
     }
     return 0;
@@ -317,37 +285,37 @@ static int load_stream(const struct wv_json *node, const char *origin, struct co
         return 0;
     }
     if (node->type != WV_JSON_OBJECT)
-        return node_error(err, origin, node, "a stream must be a mapping or a stream name");
+        return core_node_error(err, origin, node, "a stream must be a mapping or a stream name");
     if (core_check_keys(node, origin, keys, err) < 0 ||
-        get_string(node, "name", origin, true, &st->name, err) < 0 ||
-        get_string(node, "namespace", origin, false, &st->ns, err) < 0)
+        core_get_string(node, "name", origin, true, &st->name, err) < 0 ||
+        core_get_string(node, "namespace", origin, false, &st->ns, err) < 0)
         return -1;
     char *sm = NULL, *dm = NULL;
     int rc = -1;
-    if (get_string(node, "sync_mode", origin, false, &sm, err) < 0 ||
-        get_string(node, "destination_sync_mode", origin, false, &dm, err) < 0)
+    if (core_get_string(node, "sync_mode", origin, false, &sm, err) < 0 ||
+        core_get_string(node, "destination_sync_mode", origin, false, &dm, err) < 0)
         goto out;
     st->sync_mode = WV_SYNC_FULL_REFRESH;
     if (sm && wv_sync_mode_parse(sm, &st->sync_mode) < 0) {
-        node_error(err, origin, wv_json_get(node, "sync_mode"),
+        core_node_error(err, origin, wv_json_get(node, "sync_mode"),
                    "unknown sync_mode (full_refresh, incremental)");
         goto out;
     }
     st->dest_mode = st->sync_mode == WV_SYNC_INCREMENTAL ? WV_DEST_APPEND : WV_DEST_OVERWRITE;
     if (dm && (wv_dest_mode_parse(dm, &st->dest_mode) < 0 ||
                st->dest_mode == WV_DEST_OVERWRITE_DEDUP)) {
-        node_error(err, origin, wv_json_get(node, "destination_sync_mode"),
+        core_node_error(err, origin, wv_json_get(node, "destination_sync_mode"),
                    "unknown destination_sync_mode (overwrite, append, append_dedup)");
         goto out;
     }
     if (st->sync_mode == WV_SYNC_INCREMENTAL && st->dest_mode == WV_DEST_OVERWRITE) {
-        node_error(err, origin, node,
+        core_node_error(err, origin, node,
                    "incremental streams append: use destination_sync_mode append or append_dedup");
         goto out;
     }
     struct wv_json *cf = wv_json_get(node, "cursor_field");
     if (cf && (wv_path_from_json(cf, &st->cursor) < 0 || st->cursor.n == 0)) {
-        node_error(err, origin, cf, "cursor_field must be a field name or a list of names");
+        core_node_error(err, origin, cf, "cursor_field must be a field name or a list of names");
         goto out;
     }
     struct wv_json *pk = wv_json_get(node, "primary_key");
@@ -376,14 +344,31 @@ static int load_schedule(const struct wv_json *v, const char *origin, char **out
                                                  : wv_strdup(v->items[0]->s);
         return 0;
     }
-    return node_error(err, origin, v, "schedule must be a cron line, {every: 15m} or {cron: ...}");
+    return core_node_error(err, origin, v, "schedule must be a cron line, {every: 15m} or {cron: ...}");
 }
 
 /* Loads one connections/ *.yaml file. */
+/* A connection's `checks:` list (the gate every sync of it passes before publishing). */
+static int load_checks(const struct wv_json *list, const char *path, struct core_connection *c,
+                       struct wv_error *err)
+{
+    if (!list || list->type == WV_JSON_NULL)
+        return 0;
+    if (list->type != WV_JSON_ARRAY)
+        return core_node_error(err, path, list, "'checks' must be a list of checks");
+    c->checks = wv_calloc(list->len ? list->len : 1, sizeof *c->checks);
+    for (size_t i = 0; i < list->len; i++) {
+        if (qual_check_parse(list->items[i], path, &c->checks[i], err) < 0)
+            return -1;
+        c->n_checks++;
+    }
+    return 0;
+}
+
 static int load_connection(const char *path, struct core_connection *c, struct wv_error *err)
 {
     static const char *const keys[] = {"name", "source", "destination", "prefix", "schedule",
-                                       "enabled", "streams", "description", NULL};
+                                       "enabled", "streams", "description", "checks", NULL};
     struct wv_json *doc = wv_yaml_parse_file(path, err);
     int rc = -1;
     c->file = wv_strdup(path);
@@ -391,7 +376,7 @@ static int load_connection(const char *path, struct core_connection *c, struct w
     if (!doc)
         goto out;
     if (doc->type != WV_JSON_OBJECT) {
-        node_error(err, path, doc, "a connection file must be a mapping");
+        core_node_error(err, path, doc, "a connection file must be a mapping");
         goto out;
     }
     if (core_check_keys(doc, path, keys, err) < 0 ||
@@ -401,13 +386,13 @@ static int load_connection(const char *path, struct core_connection *c, struct w
         get_name(doc, "prefix", path, false, &c->prefix, err) < 0 ||
         wv_json_get_bool(doc, "enabled", true, &c->enabled) < 0) {
         if (!wv_error_isset(err))
-            node_error(err, path, wv_json_get(doc, "enabled"), "'enabled' must be true or false");
+            core_node_error(err, path, wv_json_get(doc, "enabled"), "'enabled' must be true or false");
         goto out;
     }
     if (!c->name)
         c->name = wv_path_stem(path, wv_str_ends(path, ".yml") ? ".yml" : ".yaml");
     if (!core_name_ok(c->name)) {
-        node_error(err, path, doc, "file name is not a valid connection name");
+        core_node_error(err, path, doc, "file name is not a valid connection name");
         goto out;
     }
     struct wv_json *sched = wv_json_get(doc, "schedule");
@@ -415,7 +400,7 @@ static int load_connection(const char *path, struct core_connection *c, struct w
         goto out;
     struct wv_json *streams = wv_json_get(doc, "streams");
     if (!streams || streams->type != WV_JSON_ARRAY || streams->len == 0) {
-        node_error(err, path, streams ? streams : doc, "'streams' must be a non-empty list");
+        core_node_error(err, path, streams ? streams : doc, "'streams' must be a non-empty list");
         goto out;
     }
     c->streams = wv_calloc(streams->len, sizeof *c->streams);
@@ -426,9 +411,21 @@ static int load_connection(const char *path, struct core_connection *c, struct w
         for (size_t j = 0; j < i; j++) {
             if (wv_str_eq(c->streams[j].name, c->streams[i].name) &&
                 wv_str_eq(c->streams[j].ns, c->streams[i].ns)) {
-                node_error(err, path, streams->items[i], "stream listed twice");
+                core_node_error(err, path, streams->items[i], "stream listed twice");
                 goto out;
             }
+        }
+    }
+    const struct wv_json *checks = wv_json_get(doc, "checks");
+    if (load_checks(checks, path, c, err) < 0)
+        goto out;
+    for (size_t i = 0; i < c->n_checks; i++) {
+        bool found = false;
+        for (size_t j = 0; j < c->n_streams && !found; j++)
+            found = strcmp(c->streams[j].name, c->checks[i].stream) == 0;
+        if (!found) {
+            core_node_error(err, path, checks->items[i], "check names a stream the connection does not sync");
+            goto out;
         }
     }
     rc = 0;
@@ -569,12 +566,8 @@ void core_workspace_free(struct core_workspace *ws)
 {
     if (!ws)
         return;
-    for (size_t i = 0; i < ws->n_dests; i++) {
-        free(ws->dests[i].name);
-        free(ws->dests[i].type);
-        free(ws->dests[i].format);
-        free(ws->dests[i].path);
-    }
+    for (size_t i = 0; i < ws->n_dests; i++)
+        core_destination_done(&ws->dests[i]);
     for (size_t i = 0; i < ws->n_sources; i++) {
         free(ws->sources[i].name);
         free(ws->sources[i].file);
@@ -591,6 +584,9 @@ void core_workspace_free(struct core_workspace *ws)
         free(c->schedule);
         for (size_t j = 0; j < c->n_streams; j++)
             stream_done(&c->streams[j]);
+        for (size_t j = 0; j < c->n_checks; j++)
+            qual_check_done(&c->checks[j]);
+        free(c->checks);
         free(c->streams);
     }
     free(ws->dests);

@@ -4,6 +4,7 @@
  * which owns the write connection; every value goes through bound parameters. */
 #include "storage/storage.h"
 #include "storage/storage_int.h"
+#include "storage/db_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,11 +15,6 @@
 #include <unistd.h>
 
 #include "base/mem.h"
-
-struct stor_db {
-    sqlite3 *h;
-    int version; /* schema version after migrations */
-};
 
 /* ---- schema ---- */
 
@@ -66,6 +62,33 @@ static const struct {
      " CHECK ((scope = 'stream') = (stream <> '')),"
      " PRIMARY KEY (connection, scope, namespace, stream)) WITHOUT ROWID;"
      "CREATE INDEX connection_state_by_job ON connection_state (job_id);"},
+    {"staged runs and multipart uploads",
+     "CREATE TABLE publishes ("
+     " job_id INTEGER PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,"
+     " connection TEXT NOT NULL,"
+     " destination TEXT NOT NULL,"
+     " status TEXT NOT NULL"
+     "  CHECK (status IN ('staged', 'publishing', 'published', 'blocked', 'discarded')),"
+     " stage_dir TEXT NOT NULL,"
+     " manifest_json TEXT NOT NULL,"
+     " states_json TEXT NOT NULL,"
+     " reason TEXT,"
+     " created_ms INTEGER NOT NULL,"
+     " updated_ms INTEGER NOT NULL);"
+     "CREATE INDEX publishes_by_status ON publishes (status, connection, job_id);"
+     "CREATE TABLE uploads ("
+     " job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
+     " rel TEXT NOT NULL,"
+     " upload_id TEXT NOT NULL,"
+     " part_size INTEGER NOT NULL,"
+     " PRIMARY KEY (job_id, rel));"
+     "CREATE TABLE upload_parts ("
+     " job_id INTEGER NOT NULL,"
+     " rel TEXT NOT NULL,"
+     " part_no INTEGER NOT NULL CHECK (part_no BETWEEN 1 AND 10000),"
+     " etag TEXT NOT NULL,"
+     " PRIMARY KEY (job_id, rel, part_no),"
+     " FOREIGN KEY (job_id, rel) REFERENCES uploads (job_id, rel) ON DELETE CASCADE);"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -79,24 +102,6 @@ static const char *const job_status_names[] = {
 #define N_JOB_STATUSES (sizeof job_status_names / sizeof job_status_names[0])
 
 /* ---- SQLite helpers ---- */
-
-/* A value bound to ?1..?n: an integer, an id (NULL when <= 0) or text (NULL text binds NULL). */
-enum db_arg_kind { ARG_INT, ARG_ID, ARG_TEXT };
-
-struct db_arg {
-    enum db_arg_kind kind;
-    int64_t i;
-    const char *s;
-};
-
-#define A_INT(v) {ARG_INT, (int64_t)(v), NULL}
-#define A_ID(v) {ARG_ID, (int64_t)(v), NULL}
-#define A_TEXT(v) {ARG_TEXT, 0, (v)}
-/* Expands to the two arguments (array, count) that db_prepare and db_run take. */
-#define ARGS(...)                                                                                  \
-    (const struct db_arg[]){__VA_ARGS__},                                                          \
-        sizeof((const struct db_arg[]){__VA_ARGS__}) / sizeof(struct db_arg)
-#define NO_ARGS NULL, 0
 
 /* The error code for an SQLite result code: lock contention is retryable. */
 static enum wv_code db_code(int rc)
@@ -113,14 +118,14 @@ static enum wv_code db_code(int rc)
 }
 
 /* Records a failed SQLite call as "state.db: <what>: <sqlite message>" (detail: the rc). */
-static int db_fail(struct stor_db *db, int rc, const char *what, struct wv_error *err)
+int stor_dbi_fail(struct stor_db *db, int rc, const char *what, struct wv_error *err)
 {
     const char *msg = db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
     return wv_error_set(err, db_code(rc), rc, "state.db: %s: %s", what, msg);
 }
 
 /* Runs SQL text without values (pragmas, transactions, migrations). */
-static int db_exec(struct stor_db *db, const char *sql, const char *what, struct wv_error *err)
+int stor_dbi_exec(struct stor_db *db, const char *sql, const char *what, struct wv_error *err)
 {
     char *emsg = NULL;
     int rc = sqlite3_exec(db->h, sql, NULL, NULL, &emsg);
@@ -132,7 +137,7 @@ static int db_exec(struct stor_db *db, const char *sql, const char *what, struct
 }
 
 /* Prepares one statement and binds args to ?1..?n. NULL on error (nothing to finalize). */
-static sqlite3_stmt *db_prepare(struct stor_db *db, const char *sql, const char *what,
+sqlite3_stmt *stor_dbi_prepare(struct stor_db *db, const char *sql, const char *what,
                                 const struct db_arg *args, size_t n, struct wv_error *err)
 {
     sqlite3_stmt *st = NULL;
@@ -147,7 +152,7 @@ static sqlite3_stmt *db_prepare(struct stor_db *db, const char *sql, const char 
             rc = sqlite3_bind_null(st, idx);
     }
     if (rc != SQLITE_OK) {
-        db_fail(db, rc, what, err);
+        stor_dbi_fail(db, rc, what, err);
         sqlite3_finalize(st);
         return NULL;
     }
@@ -155,17 +160,17 @@ static sqlite3_stmt *db_prepare(struct stor_db *db, const char *sql, const char 
 }
 
 /* Runs one statement to completion; *changes (may be NULL) gets the number of rows changed. */
-static int db_run(struct stor_db *db, const char *sql, const char *what, const struct db_arg *args,
+int stor_dbi_run(struct stor_db *db, const char *sql, const char *what, const struct db_arg *args,
                   size_t n, int *changes, struct wv_error *err)
 {
-    sqlite3_stmt *st = db_prepare(db, sql, what, args, n, err);
+    sqlite3_stmt *st = stor_dbi_prepare(db, sql, what, args, n, err);
     if (!st)
         return -1;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         ;
     if (rc != SQLITE_DONE) {
-        db_fail(db, rc, what, err);
+        stor_dbi_fail(db, rc, what, err);
         sqlite3_finalize(st);
         return -1;
     }
@@ -176,28 +181,28 @@ static int db_run(struct stor_db *db, const char *sql, const char *what, const s
 }
 
 /* Starts a write transaction (takes the write lock now, waiting up to the busy timeout). */
-static int tx_begin(struct stor_db *db, struct wv_error *err)
+int stor_dbi_begin(struct stor_db *db, struct wv_error *err)
 {
-    return db_exec(db, "BEGIN IMMEDIATE", "begin transaction", err);
+    return stor_dbi_exec(db, "BEGIN IMMEDIATE", "begin transaction", err);
 }
 
 /* Commits; on failure the transaction is still open and the caller rolls back. */
-static int tx_commit(struct stor_db *db, struct wv_error *err)
+int stor_dbi_commit(struct stor_db *db, struct wv_error *err)
 {
-    return db_exec(db, "COMMIT", "commit", err);
+    return stor_dbi_exec(db, "COMMIT", "commit", err);
 }
 
 /* Rolls back the open transaction, if any (errors ignored: the first error is already set). */
-static void tx_rollback(struct stor_db *db)
+void stor_dbi_rollback(struct stor_db *db)
 {
     if (!sqlite3_get_autocommit(db->h))
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Rolls back and returns -1, for `return tx_fail(db);` after an error was recorded. */
-static int tx_fail(struct stor_db *db)
+/* Rolls back and returns -1, for `return stor_dbi_fail_tx(db);` after an error was recorded. */
+int stor_dbi_fail_tx(struct stor_db *db)
 {
-    tx_rollback(db);
+    stor_dbi_rollback(db);
     return -1;
 }
 
@@ -206,12 +211,12 @@ static int tx_fail(struct stor_db *db)
 /* Reads PRAGMA user_version. */
 static int db_user_version(struct stor_db *db, int *v, struct wv_error *err)
 {
-    sqlite3_stmt *st = db_prepare(db, "PRAGMA user_version", "read schema version", NO_ARGS, err);
+    sqlite3_stmt *st = stor_dbi_prepare(db, "PRAGMA user_version", "read schema version", NO_ARGS, err);
     if (!st)
         return -1;
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        db_fail(db, rc, "read schema version", err);
+        stor_dbi_fail(db, rc, "read schema version", err);
         sqlite3_finalize(st);
         return -1;
     }
@@ -223,16 +228,16 @@ static int db_user_version(struct stor_db *db, int *v, struct wv_error *err)
 /* Connection settings: foreign keys, durable commits, WAL (checked: some file systems refuse). */
 static int db_pragmas(struct stor_db *db, struct wv_error *err)
 {
-    if (db_exec(db, "PRAGMA foreign_keys = ON", "enable foreign keys", err) ||
-        db_exec(db, "PRAGMA synchronous = FULL", "set synchronous", err))
+    if (stor_dbi_exec(db, "PRAGMA foreign_keys = ON", "enable foreign keys", err) ||
+        stor_dbi_exec(db, "PRAGMA synchronous = FULL", "set synchronous", err))
         return -1;
     const char *what = "set journal mode";
-    sqlite3_stmt *st = db_prepare(db, "PRAGMA journal_mode = WAL", what, NO_ARGS, err);
+    sqlite3_stmt *st = stor_dbi_prepare(db, "PRAGMA journal_mode = WAL", what, NO_ARGS, err);
     if (!st)
         return -1;
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        db_fail(db, rc, what, err);
+        stor_dbi_fail(db, rc, what, err);
         sqlite3_finalize(st);
         return -1;
     }
@@ -249,22 +254,22 @@ static int db_pragmas(struct stor_db *db, struct wv_error *err)
  * version under the write lock, as another process may have migrated meanwhile). */
 static int db_migrate_step(struct stor_db *db, int *v, struct wv_error *err)
 {
-    if (tx_begin(db, err))
+    if (stor_dbi_begin(db, err))
         return -1;
     int cur;
     if (db_user_version(db, &cur, err))
-        return tx_fail(db);
+        return stor_dbi_fail_tx(db);
     if (cur >= 0 && cur < N_MIGRATIONS) {
         char what[160], set[64];
         snprintf(what, sizeof what, "migrate to version %d (%s)", cur + 1, migrations[cur].what);
         /* PRAGMA takes no parameters; the number is this build's constant, not a value. */
         snprintf(set, sizeof set, "PRAGMA user_version = %d", cur + 1);
-        if (db_exec(db, migrations[cur].sql, what, err) || db_exec(db, set, what, err))
-            return tx_fail(db);
+        if (stor_dbi_exec(db, migrations[cur].sql, what, err) || stor_dbi_exec(db, set, what, err))
+            return stor_dbi_fail_tx(db);
         cur++;
     }
-    if (tx_commit(db, err))
-        return tx_fail(db);
+    if (stor_dbi_commit(db, err))
+        return stor_dbi_fail_tx(db);
     *v = cur;
     return 0;
 }
@@ -366,22 +371,22 @@ int stor_job_start(struct stor_db *db, const char *connection, const char *kind,
     if (!connection || !*connection || !kind || !*kind)
         return wv_error_set(err, WV_E_USAGE, 0, "state.db: start job: connection and kind needed");
     const char *running = stor_job_status_name(STOR_JOB_RUNNING);
-    if (tx_begin(db, err))
+    if (stor_dbi_begin(db, err))
         return -1;
-    if (db_run(db,
+    if (stor_dbi_run(db,
                "INSERT INTO jobs (connection, kind, status, started_ms, pid)"
                " VALUES (?1, ?2, ?3, ?4, ?5)",
                "start job", ARGS(A_TEXT(connection), A_TEXT(kind), A_TEXT(running),
                                  A_INT(now_ms), A_INT(pid)), NULL, err))
-        return tx_fail(db);
+        return stor_dbi_fail_tx(db);
     int64_t jid = sqlite3_last_insert_rowid(db->h);
-    if (db_run(db,
+    if (stor_dbi_run(db,
                "INSERT INTO attempts (job_id, number, status, started_ms) VALUES (?1, 1, ?2, ?3)",
                "start attempt", ARGS(A_INT(jid), A_TEXT(running), A_INT(now_ms)), NULL, err))
-        return tx_fail(db);
+        return stor_dbi_fail_tx(db);
     int64_t aid = sqlite3_last_insert_rowid(db->h);
-    if (tx_commit(db, err))
-        return tx_fail(db);
+    if (stor_dbi_commit(db, err))
+        return stor_dbi_fail_tx(db);
     if (job_id)
         *job_id = jid;
     if (attempt_id)
@@ -405,15 +410,15 @@ int stor_job_progress(struct stor_db *db, int64_t job_id, int64_t attempt_id, in
 {
     const char *what = "job progress";
     int nj = 0, na = 0;
-    if (tx_begin(db, err))
+    if (stor_dbi_begin(db, err))
         return -1;
-    if (db_run(db, "UPDATE jobs SET records = ?2, bytes = ?3 WHERE id = ?1", what,
+    if (stor_dbi_run(db, "UPDATE jobs SET records = ?2, bytes = ?3 WHERE id = ?1", what,
                ARGS(A_INT(job_id), A_INT(records), A_INT(bytes)), &nj, err) ||
-        db_run(db, "UPDATE attempts SET records = ?3, bytes = ?4 WHERE id = ?2 AND job_id = ?1",
+        stor_dbi_run(db, "UPDATE attempts SET records = ?3, bytes = ?4 WHERE id = ?2 AND job_id = ?1",
                what, ARGS(A_INT(job_id), A_INT(attempt_id), A_INT(records), A_INT(bytes)), &na,
                err) ||
-        job_check_found(nj, na, job_id, attempt_id, what, err) || tx_commit(db, err))
-        return tx_fail(db);
+        job_check_found(nj, na, job_id, attempt_id, what, err) || stor_dbi_commit(db, err))
+        return stor_dbi_fail_tx(db);
     return 0;
 }
 
@@ -428,20 +433,20 @@ int stor_job_finish(struct stor_db *db, int64_t job_id, int64_t attempt_id,
                             stor_job_status_name(status));
     const char *st = stor_job_status_name(status);
     int nj = 0, na = 0;
-    if (tx_begin(db, err))
+    if (stor_dbi_begin(db, err))
         return -1;
-    if (db_run(db,
+    if (stor_dbi_run(db,
                "UPDATE jobs SET status = ?2, ended_ms = ?3, records = ?4, bytes = ?5, error = ?6"
                " WHERE id = ?1",
                what, ARGS(A_INT(job_id), A_TEXT(st), A_INT(now_ms), A_INT(records), A_INT(bytes),
                           A_TEXT(error)), &nj, err) ||
-        db_run(db,
+        stor_dbi_run(db,
                "UPDATE attempts SET status = ?3, ended_ms = ?4, records = ?5, bytes = ?6,"
                " error = ?7 WHERE id = ?2 AND job_id = ?1",
                what, ARGS(A_INT(job_id), A_INT(attempt_id), A_TEXT(st), A_INT(now_ms),
                           A_INT(records), A_INT(bytes), A_TEXT(error)), &na, err) ||
-        job_check_found(nj, na, job_id, attempt_id, what, err) || tx_commit(db, err))
-        return tx_fail(db);
+        job_check_found(nj, na, job_id, attempt_id, what, err) || stor_dbi_commit(db, err))
+        return stor_dbi_fail_tx(db);
     return 0;
 }
 
@@ -455,7 +460,7 @@ static int jobs_running(struct stor_db *db, struct running_job **out, size_t *n,
                         struct wv_error *err)
 {
     const char *what = "list running jobs";
-    sqlite3_stmt *st = db_prepare(db, "SELECT id, pid FROM jobs WHERE status = ?1 ORDER BY id",
+    sqlite3_stmt *st = stor_dbi_prepare(db, "SELECT id, pid FROM jobs WHERE status = ?1 ORDER BY id",
                                   what, ARGS(A_TEXT(stor_job_status_name(STOR_JOB_RUNNING))), err);
     if (!st)
         return -1;
@@ -472,7 +477,7 @@ static int jobs_running(struct stor_db *db, struct running_job **out, size_t *n,
         (*out)[(*n)++].pid = sqlite3_column_int(st, 1);
     }
     if (rc != SQLITE_DONE) {
-        db_fail(db, rc, what, err);
+        stor_dbi_fail(db, rc, what, err);
         sqlite3_finalize(st);
         free(*out);
         *out = NULL;
@@ -490,13 +495,13 @@ static int job_abandon(struct stor_db *db, const struct running_job *j, int64_t 
     const char *failed = stor_job_status_name(STOR_JOB_FAILED);
     const char *running = stor_job_status_name(STOR_JOB_RUNNING);
     char *msg = wv_asprintf("abandoned: process %d is gone", j->pid);
-    int r = db_run(db,
+    int r = stor_dbi_run(db,
                    "UPDATE jobs SET status = ?2, ended_ms = ?3, error = ?4"
                    " WHERE id = ?1 AND status = ?5",
                    what, ARGS(A_INT(j->id), A_TEXT(failed), A_INT(now_ms), A_TEXT(msg),
                               A_TEXT(running)), NULL, err);
     if (r == 0)
-        r = db_run(db,
+        r = stor_dbi_run(db,
                    "UPDATE attempts SET status = ?2, ended_ms = ?3, error = ?4"
                    " WHERE job_id = ?1 AND status = ?5",
                    what, ARGS(A_INT(j->id), A_TEXT(failed), A_INT(now_ms), A_TEXT(msg),
@@ -514,29 +519,29 @@ int stor_job_reap(struct stor_db *db, bool (*is_alive)(int pid), int64_t now_ms,
     int reaped = 0;
     if (n)
         *n = 0;
-    if (tx_begin(db, err))
+    if (stor_dbi_begin(db, err))
         return -1;
     if (jobs_running(db, &jobs, &nj, err))
-        return tx_fail(db);
+        return stor_dbi_fail_tx(db);
     for (size_t i = 0; i < nj; i++) {
         if (is_alive(jobs[i].pid))
             continue;
         if (job_abandon(db, &jobs[i], now_ms, err)) {
             free(jobs);
-            return tx_fail(db);
+            return stor_dbi_fail_tx(db);
         }
         reaped++;
     }
     free(jobs);
-    if (tx_commit(db, err))
-        return tx_fail(db);
+    if (stor_dbi_commit(db, err))
+        return stor_dbi_fail_tx(db);
     if (n)
         *n = reaped;
     return 0;
 }
 
 /* Copies a text column (NULL stays NULL). */
-static char *column_strdup(sqlite3_stmt *st, int col)
+char *stor_dbi_strdup(sqlite3_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
     return t ? wv_strdup((const char *)t) : NULL;
@@ -550,14 +555,14 @@ static int job_from_row(sqlite3_stmt *st, struct stor_job *j, struct wv_error *e
     if (job_status_parse((const char *)sqlite3_column_text(st, 3), &j->status))
         return wv_error_set(err, WV_E_DB, 0, "state.db: job %lld has an unknown status",
                             (long long)j->id);
-    j->connection = column_strdup(st, 1);
-    j->kind = column_strdup(st, 2);
+    j->connection = stor_dbi_strdup(st, 1);
+    j->kind = stor_dbi_strdup(st, 2);
     j->started_ms = sqlite3_column_int64(st, 4);
     j->ended_ms = sqlite3_column_int64(st, 5); /* NULL reads as 0 */
     j->records = sqlite3_column_int64(st, 6);
     j->bytes = sqlite3_column_int64(st, 7);
     j->pid = sqlite3_column_int(st, 8);
-    j->error = column_strdup(st, 9);
+    j->error = stor_dbi_strdup(st, 9);
     j->attempts = sqlite3_column_int(st, 10);
     return 0;
 }
@@ -577,9 +582,9 @@ int stor_job_list(struct stor_db *db, const char *connection, int limit, struct 
         limit = 50;
     sqlite3_stmt *st =
         connection
-            ? db_prepare(db, JOB_COLUMNS " WHERE j.connection = ?2 ORDER BY j.id DESC LIMIT ?1",
+            ? stor_dbi_prepare(db, JOB_COLUMNS " WHERE j.connection = ?2 ORDER BY j.id DESC LIMIT ?1",
                          what, ARGS(A_INT(limit), A_TEXT(connection)), err)
-            : db_prepare(db, JOB_COLUMNS " ORDER BY j.id DESC LIMIT ?1", what,
+            : stor_dbi_prepare(db, JOB_COLUMNS " ORDER BY j.id DESC LIMIT ?1", what,
                          ARGS(A_INT(limit)), err);
     if (!st)
         return -1;
@@ -596,7 +601,7 @@ int stor_job_list(struct stor_db *db, const char *connection, int limit, struct 
         cnt++;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        db_fail(db, rc, what, err);
+        stor_dbi_fail(db, rc, what, err);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
         stor_jobs_free(out, cnt);
@@ -636,8 +641,8 @@ static char *state_text(const struct wv_msg *state)
 /* Stores one STATE message. A message of one kind supersedes stored state of the other kinds
  * (the connector moved from legacy to per-stream, or to global), so the input state handed back
  * is never a mix. A GLOBAL message carries every stream's state and is kept as one row. */
-int stor_state_commit(struct stor_db *db, const char *connection, const struct wv_msg *state,
-                      int64_t job_id, int64_t now_ms, struct wv_error *err)
+int stor_dbi_state_put(struct stor_db *db, const char *connection, const struct wv_msg *state,
+                       int64_t job_id, int64_t now_ms, struct wv_error *err)
 {
     if (!connection || !state || state->type != WV_MSG_STATE ||
         !wv_json_is(state->body, WV_JSON_OBJECT))
@@ -659,12 +664,10 @@ int stor_state_commit(struct stor_db *db, const char *connection, const struct w
     char *text = state_text(state);
     if (!text)
         return wv_error_set(err, WV_E_INTERNAL, 0, "state.db: %s: cannot serialize", what);
-    int r = tx_begin(db, err);
+    int r = stor_dbi_run(db, "DELETE FROM connection_state WHERE connection = ?1 AND scope <> ?2",
+                         what, ARGS(A_TEXT(connection), A_TEXT(scope)), NULL, err);
     if (r == 0)
-        r = db_run(db, "DELETE FROM connection_state WHERE connection = ?1 AND scope <> ?2", what,
-                   ARGS(A_TEXT(connection), A_TEXT(scope)), NULL, err);
-    if (r == 0)
-        r = db_run(db,
+        r = stor_dbi_run(db,
                    "INSERT INTO connection_state"
                    " (connection, scope, namespace, stream, state_json, job_id, updated_ms)"
                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -673,10 +676,20 @@ int stor_state_commit(struct stor_db *db, const char *connection, const struct w
                    " updated_ms = excluded.updated_ms",
                    what, ARGS(A_TEXT(connection), A_TEXT(scope), A_TEXT(ns), A_TEXT(stream),
                               A_TEXT(text), A_ID(job_id), A_INT(now_ms)), NULL, err);
-    if (r == 0)
-        r = tx_commit(db, err);
     free(text);
-    return r ? tx_fail(db) : 0;
+    return r;
+}
+
+/* Stores one STATE message in its own transaction. */
+int stor_state_commit(struct stor_db *db, const char *connection, const struct wv_msg *state,
+                      int64_t job_id, int64_t now_ms, struct wv_error *err)
+{
+    if (stor_dbi_begin(db, err) < 0)
+        return -1;
+    if (stor_dbi_state_put(db, connection, state, job_id, now_ms, err) < 0 ||
+        stor_dbi_commit(db, err) < 0)
+        return stor_dbi_fail_tx(db);
+    return 0;
 }
 
 /* Parses a stored state row. Caller frees. */
@@ -700,7 +713,7 @@ int stor_state_get(struct stor_db *db, const char *connection, struct wv_json **
 {
     const char *what = "read state";
     *state = NULL;
-    sqlite3_stmt *st = db_prepare(db,
+    sqlite3_stmt *st = stor_dbi_prepare(db,
                                   "SELECT state_json FROM connection_state WHERE connection = ?1"
                                   " ORDER BY CASE scope WHEN 'global' THEN 0 WHEN 'stream' THEN 1"
                                   " ELSE 2 END, namespace, stream",
@@ -718,7 +731,7 @@ int stor_state_get(struct stor_db *db, const char *connection, struct wv_json **
         wv_json_push(arr, j);
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        db_fail(db, rc, what, err);
+        stor_dbi_fail(db, rc, what, err);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
         wv_json_free(arr);
@@ -742,7 +755,7 @@ static int global_drop_stream(struct stor_db *db, const char *connection, const 
                               const char *stream, struct wv_error *err)
 {
     const char *what = "reset stream state";
-    sqlite3_stmt *st = db_prepare(db,
+    sqlite3_stmt *st = stor_dbi_prepare(db,
                                   "SELECT state_json FROM connection_state"
                                   " WHERE connection = ?1 AND scope = 'global'",
                                   what, ARGS(A_TEXT(connection)), err);
@@ -751,7 +764,7 @@ static int global_drop_stream(struct stor_db *db, const char *connection, const 
     int rc = sqlite3_step(st);
     struct wv_json *g = rc == SQLITE_ROW ? state_parse(st, 0, connection, err) : NULL;
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        db_fail(db, rc, what, err);
+        stor_dbi_fail(db, rc, what, err);
     sqlite3_finalize(st);
     if (rc == SQLITE_DONE)
         return 0;
@@ -769,7 +782,7 @@ static int global_drop_stream(struct stor_db *db, const char *connection, const 
     if (kept != len) {
         arr->len = kept;
         char *text = wv_json_to_string(g);
-        r = db_run(db,
+        r = stor_dbi_run(db,
                    "UPDATE connection_state SET state_json = ?2"
                    " WHERE connection = ?1 AND scope = 'global'",
                    what, ARGS(A_TEXT(connection), A_TEXT(text)), NULL, err);
@@ -785,18 +798,18 @@ int stor_state_reset(struct stor_db *db, const char *connection, const char *ns,
                      const char *stream, struct wv_error *err)
 {
     if (!stream)
-        return db_run(db, "DELETE FROM connection_state WHERE connection = ?1", "reset state",
+        return stor_dbi_run(db, "DELETE FROM connection_state WHERE connection = ?1", "reset state",
                       ARGS(A_TEXT(connection)), NULL, err);
     if (!ns)
         ns = "";
-    if (tx_begin(db, err))
+    if (stor_dbi_begin(db, err))
         return -1;
-    if (db_run(db,
+    if (stor_dbi_run(db,
                "DELETE FROM connection_state WHERE connection = ?1 AND scope = 'stream'"
                " AND namespace = ?2 AND stream = ?3",
                "reset stream state", ARGS(A_TEXT(connection), A_TEXT(ns), A_TEXT(stream)), NULL,
                err) ||
-        global_drop_stream(db, connection, ns, stream, err) || tx_commit(db, err))
-        return tx_fail(db);
+        global_drop_stream(db, connection, ns, stream, err) || stor_dbi_commit(db, err))
+        return stor_dbi_fail_tx(db);
     return 0;
 }

@@ -15,34 +15,6 @@
 #include "storage/pq_int.h"
 #include "storage/storage.h"
 
-/* Appends an unsigned LEB128 varint. */
-static int put_varint(struct wv_buf *out, uint64_t v, struct wv_error *err)
-{
-    uint8_t b[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        b[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    b[n++] = (uint8_t)v;
-    return wv_buf_append(out, b, n, err);
-}
-
-/* Definition levels: the same hybrid as stor_pq_rle_encode32 (a level's RLE value fits the one
- * byte ceil(w/8) gives for w <= 8), on levels widened to 32 bits. */
-int stor_pq_rle_encode(struct wv_buf *out, const uint8_t *levels, size_t n, int bit_width,
-                       struct wv_error *err)
-{
-    if (bit_width < 1 || bit_width > 8)
-        return wv_error_set(err, WV_E_INTERNAL, 0, "parquet: bad level bit width %d", bit_width);
-    uint32_t *wide = wv_malloc((n ? n : 1) * sizeof *wide);
-    for (size_t i = 0; i < n; i++)
-        wide[i] = levels[i];
-    int rc = stor_pq_rle_encode32(out, wide, n, bit_width, err);
-    free(wide);
-    return rc;
-}
-
 /* Bits needed for values 0..max, at least 1. */
 int stor_pq_bit_width(uint32_t max)
 {
@@ -52,68 +24,94 @@ int stor_pq_bit_width(uint32_t max)
     return w;
 }
 
-/* Length of the run of equal 32-bit values starting at i. */
-static size_t run_len32(const uint32_t *v, size_t n, size_t i)
-{
-    size_t j = i + 1;
-    while (j < n && v[j] == v[i])
-        j++;
-    return j - i;
-}
-
-/* Bit-packs groups of 8 32-bit values starting at i (values past n are 0), LSB first. */
-static int put_packed32(struct wv_buf *out, const uint32_t *v, size_t n, size_t i, size_t groups,
-                        int w, struct wv_error *err)
-{
-    if (put_varint(out, (uint64_t)groups << 1 | 1, err) < 0)
-        return -1;
-    uint8_t bytes[32];
-    for (size_t g = 0; g < groups; g++) {
-        memset(bytes, 0, sizeof bytes);
-        for (size_t k = 0; k < 8; k++) {
-            size_t idx = i + g * 8 + k;
-            uint32_t val = idx < n ? v[idx] : 0;
-            size_t bit = k * (size_t)w;
-            for (int b = 0; b < w; b++, bit++)
-                if (val >> b & 1)
-                    bytes[bit / 8] |= (uint8_t)(1u << (bit % 8));
-        }
-        if (wv_buf_append(out, bytes, (size_t)w, err) < 0)
-            return -1;
+/* The hybrid, for levels (uint8_t) and dictionary indices (uint32_t): runs of 8+ equal values
+ * as RLE runs (value in ceil(w/8) bytes, little-endian), the rest bit-packed in groups of 8
+ * (values past n are 0), LSB first, through a 64-bit accumulator. A literal stretch ends at the
+ * first group boundary where a run of 8 starts. Writes into reserved room of out. */
+#define PQ_DEFINE_RLE(name, T)                                                                     \
+    static int name(struct wv_buf *out, const T *v, size_t n, int w, struct wv_error *err)         \
+    {                                                                                              \
+        size_t vbytes = ((size_t)w + 7) / 8, i = 0;                                                \
+        while (i < n) {                                                                            \
+            size_t r = 1;                                                                          \
+            while (i + r < n && v[i + r] == v[i])                                                  \
+                r++;                                                                               \
+            if (r >= 8) {                                                                          \
+                if (wv_buf_reserve(out, 16, err) < 0)                                              \
+                    return -1;                                                                     \
+                uint8_t *p = (uint8_t *)out->data + out->len;                                      \
+                size_t k = put_varint_raw(p, (uint64_t)r << 1);                                    \
+                for (size_t b = 0; b < vbytes; b++)                                                \
+                    p[k++] = (uint8_t)((uint32_t)v[i] >> (8 * b));                                 \
+                out->len += k;                                                                     \
+                i += r;                                                                            \
+                continue;                                                                          \
+            }                                                                                      \
+            size_t j = i + 8;                                                                      \
+            while (j < n) {                                                                        \
+                size_t q = 1;                                                                      \
+                while (q < 8 && j + q < n && v[j + q] == v[j])                                     \
+                    q++;                                                                           \
+                if (q == 8)                                                                        \
+                    break;                                                                         \
+                j += 8;                                                                            \
+            }                                                                                      \
+            size_t end = j < n ? j : n, groups = (end - i + 7) / 8;                                \
+            if (wv_buf_reserve(out, 10 + groups * (size_t)w + 8, err) < 0)                         \
+                return -1;                                                                         \
+            uint8_t *p = (uint8_t *)out->data + out->len;                                          \
+            p += put_varint_raw(p, (uint64_t)groups << 1 | 1);                                     \
+            uint64_t acc = 0;                                                                      \
+            int bits = 0;                                                                          \
+            for (size_t k = i; k < i + groups * 8; k++) {                                          \
+                uint64_t x = k < end ? (uint64_t)v[k] : 0;                                         \
+                acc |= x << bits;                                                                  \
+                bits += w;                                                                         \
+                while (bits >= 8) {                                                                \
+                    *p++ = (uint8_t)acc;                                                           \
+                    acc >>= 8;                                                                     \
+                    bits -= 8;                                                                     \
+                }                                                                                  \
+            }                                                                                      \
+            out->len = (size_t)(p - (uint8_t *)out->data);                                         \
+            i = j;                                                                                 \
+        }                                                                                          \
+        if (out->data)                                                                             \
+            out->data[out->len] = '\0';                                                            \
+        return 0;                                                                                  \
     }
-    return 0;
+
+/* An unsigned LEB128 varint at p; returns its length. */
+static size_t put_varint_raw(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
 }
 
-/* RLE/bit-packed hybrid of 32-bit values: runs of 8+ as RLE runs (value in ceil(w/8) bytes,
- * little-endian), the rest bit-packed in groups of 8. */
+PQ_DEFINE_RLE(rle8, uint8_t)
+PQ_DEFINE_RLE(rle32, uint32_t)
+
+/* Definition levels (width 1..8). */
+int stor_pq_rle_encode(struct wv_buf *out, const uint8_t *levels, size_t n, int bit_width,
+                       struct wv_error *err)
+{
+    if (bit_width < 1 || bit_width > 8)
+        return wv_error_set(err, WV_E_INTERNAL, 0, "parquet: bad level bit width %d", bit_width);
+    return rle8(out, levels, n, bit_width, err);
+}
+
+/* Dictionary indices (width 1..32). */
 int stor_pq_rle_encode32(struct wv_buf *out, const uint32_t *v, size_t n, int bit_width,
                          struct wv_error *err)
 {
     if (bit_width < 1 || bit_width > 32)
         return wv_error_set(err, WV_E_INTERNAL, 0, "parquet: bad bit width %d", bit_width);
-    size_t vbytes = ((size_t)bit_width + 7) / 8, i = 0;
-    while (i < n) {
-        size_t r = run_len32(v, n, i);
-        if (r >= 8) {
-            uint8_t b[4];
-            for (size_t k = 0; k < 4; k++)
-                b[k] = (uint8_t)(v[i] >> (8 * k));
-            if (put_varint(out, (uint64_t)r << 1, err) < 0 ||
-                wv_buf_append(out, b, vbytes, err) < 0)
-                return -1;
-            i += r;
-            continue;
-        }
-        size_t j = i;
-        do {
-            j += 8;
-        } while (j < n && run_len32(v, n, j) < 8);
-        size_t groups = ((j < n ? j : n) - i + 7) / 8;
-        if (put_packed32(out, v, n, i, groups, bit_width, err) < 0)
-            return -1;
-        i = j;
-    }
-    return 0;
+    return rle32(out, v, n, bit_width, err);
 }
 
 struct pq_codec_ctx {

@@ -165,9 +165,10 @@ int stor_pq_bit_width(uint32_t max);
 struct pq_dict {
     struct wv_buf plain; /* PLAIN encoding of the entries, in index order (the dictionary page) */
     size_t prefix;       /* 4 for BYTE_ARRAY (length prefix before each key), else 0 */
+    size_t width;        /* without prefix: the width of every key (entry k at k * width) */
     uint32_t *off;       /* n + 1 offsets of the entries in plain */
     uint32_t n, cap;
-    uint32_t *slots; /* open-addressing hash table of entry + 1 (0: empty) */
+    uint64_t *slots; /* open-addressing hash table: low 32 hash bits << 32 | entry + 1 (0: empty) */
     size_t n_slots;
 };
 
@@ -175,11 +176,17 @@ struct pq_dict {
 void stor_pq_dict_init(struct pq_dict *d, bool byte_array);
 void stor_pq_dict_reset(struct pq_dict *d); /* empties it, keeps memory */
 void stor_pq_dict_done(struct pq_dict *d);
-/* Index of the entry whose key (the value's bytes, without length prefix) is key[0..n), or -1. */
+/* Hash of a key (the value's bytes, without length prefix). */
+uint64_t stor_pq_dict_hash(const void *key, size_t n);
+/* Index of the entry whose key is key[0..n) (h its hash), or -1; *slot is for add_at. */
+int64_t stor_pq_dict_find_h(const struct pq_dict *d, const void *key, size_t n, uint64_t h,
+                            size_t *slot);
 int64_t stor_pq_dict_find(const struct pq_dict *d, const void *key, size_t n);
 /* Bytes of the PLAIN dictionary after adding a key of n bytes. */
 size_t stor_pq_dict_size_with(const struct pq_dict *d, size_t n);
-/* Adds a key that is not in d yet; returns its index. */
+/* Adds a key that is not in d yet at the slot the last find_h returned (no add in between);
+ * returns its index. */
+uint32_t stor_pq_dict_add_at(struct pq_dict *d, const void *key, size_t n, uint64_t h, size_t slot);
 uint32_t stor_pq_dict_add(struct pq_dict *d, const void *key, size_t n);
 
 struct pq_codec_ctx; /* reusable compressor state */

@@ -25,6 +25,7 @@ struct stor_s3 {
     char *key_id, *secret, *token; /* secret never leaves this struct except into HMAC */
     int max_retries, retry_base_ms;
     long timeout_ms;
+    int64_t max_send_speed;
     int64_t part_size;
     bool unsigned_payload;
 };
@@ -161,6 +162,7 @@ struct stor_s3 *stor_s3_new(const struct stor_s3_config *cfg, struct wv_error *e
     s->max_retries = cfg->max_retries < 0 ? 0 : cfg->max_retries ? cfg->max_retries : 4;
     s->retry_base_ms = cfg->retry_base_ms > 0 ? cfg->retry_base_ms : 200;
     s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 300000;
+    s->max_send_speed = cfg->max_send_speed > 0 ? cfg->max_send_speed : 0;
     s->part_size = cfg->part_size ? cfg->part_size : STOR_S3_MIN_PART;
     if (s->part_size < STOR_S3_MIN_PART)
         s->part_size = STOR_S3_MIN_PART;
@@ -425,6 +427,8 @@ static int request_once(struct stor_s3 *s, struct stor_s3_req *r, struct wv_erro
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s->timeout_ms);
+        if (s->max_send_speed > 0)
+            curl_easy_setopt(c, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)s->max_send_speed);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/msg.h"
 
 /* ================= state store ================= */
@@ -87,6 +88,69 @@ int stor_state_get(struct stor_db *db, const char *connection, struct wv_json **
  * LEGACY blob can only be reset as a whole. */
 int stor_state_reset(struct stor_db *db, const char *connection, const char *ns,
                      const char *stream, struct wv_error *err);
+
+/* ---- staged runs and their publishing (db_publish.c) ---- */
+/* A run that writes a Parquet raw zone stages its files and keeps its STATE messages aside;
+ * only publishing the files commits those states (one transaction), so state never runs ahead
+ * of published data, and a run a gate blocks leaves the state where it was. A publish
+ * interrupted by a crash is found by the next run of the connection and finished (staged
+ * files, manifest and states are all here), including multipart uploads half done. */
+
+#define STOR_PUB_STATUSES(X) X(STAGED, "staged") X(PUBLISHING, "publishing") \
+    X(PUBLISHED, "published") X(BLOCKED, "blocked") X(DISCARDED, "discarded")
+
+enum stor_pub_status {
+#define STOR_X_PS(id, text) STOR_PUB_##id,
+    STOR_PUB_STATUSES(STOR_X_PS)
+#undef STOR_X_PS
+};
+
+const char *stor_pub_status_name(enum stor_pub_status s);
+
+struct stor_publish {
+    int64_t job_id;
+    char *connection, *destination; /* owned */
+    char *stage_dir;                /* owned: the run's staging directory */
+    char *manifest_json;            /* owned: the run's manifest (stor_zone_manifest) */
+    char *states_json;              /* owned: JSON array of the run's STATE messages, in order */
+    enum stor_pub_status status;
+    char *reason;                   /* owned or NULL: why blocked/discarded */
+    int64_t created_ms, updated_ms;
+};
+
+/* Records a staged run (status staged). Strings borrowed. */
+int stor_publish_stage(struct stor_db *db, const struct stor_publish *p, int64_t now_ms,
+                       struct wv_error *err);
+/* Moves a run to another status (reason may be NULL). Publishing a run: set PUBLISHING, publish
+ * the files, then stor_publish_commit. */
+int stor_publish_set(struct stor_db *db, int64_t job_id, enum stor_pub_status status,
+                     const char *reason, int64_t now_ms, struct wv_error *err);
+/* In one transaction: commits the run's states (in order, as stor_state_commit) and marks it
+ * published. */
+int stor_publish_commit(struct stor_db *db, int64_t job_id, int64_t now_ms,
+                        struct wv_error *err);
+/* The runs of a connection (NULL = all) in the given status, oldest first. Caller frees with
+ * stor_publish_list_free. */
+int stor_publish_list(struct stor_db *db, const char *connection, enum stor_pub_status status,
+                      struct stor_publish **out, size_t *n, struct wv_error *err);
+/* One run by job id (WV_E_NOTFOUND when none). Caller frees with stor_publish_done. */
+int stor_publish_get(struct stor_db *db, int64_t job_id, struct stor_publish *out,
+                     struct wv_error *err);
+void stor_publish_done(struct stor_publish *p);
+void stor_publish_list_free(struct stor_publish *p, size_t n);
+
+/* Multipart upload progress of a run's file (rel), for stor_upload_store. */
+int stor_upload_load(struct stor_db *db, int64_t job_id, const char *rel, char **upload_id,
+                     int64_t *part_size, char ***etags, size_t *n_etags, struct wv_error *err);
+int stor_upload_created(struct stor_db *db, int64_t job_id, const char *rel,
+                        const char *upload_id, int64_t part_size, struct wv_error *err);
+int stor_upload_part(struct stor_db *db, int64_t job_id, const char *rel, int part_no,
+                     const char *etag, struct wv_error *err);
+int stor_upload_forget(struct stor_db *db, int64_t job_id, const char *rel,
+                       struct wv_error *err);
+/* Every recorded upload of a job (rel, upload id) - to abort those of a discarded run. */
+int stor_upload_list(struct stor_db *db, int64_t job_id, char ***rels, char ***upload_ids,
+                     size_t *n, struct wv_error *err);
 
 /* ================= raw zone (local directory) ================= */
 
@@ -229,6 +293,11 @@ int stor_pq_write_object(struct stor_pq_writer *w, const struct wv_json *obj,
 /* Rows written so far, and row groups closed so far. */
 int64_t stor_pq_rows(const struct stor_pq_writer *w);
 int64_t stor_pq_row_groups(const struct stor_pq_writer *w);
+/* Size of the file so far: bytes already laid out (header, closed row groups) plus an estimate
+ * of the buffered row group once compressed (its pages compressed so far, the rest scaled by the
+ * compression ratio seen so far, or uncompressed before any page was compressed). The footer is
+ * not counted until stor_pq_close has written it. For rolling files by size. */
+int64_t stor_pq_bytes(const struct stor_pq_writer *w);
 
 /* Flushes the last row group, writes the footer, fsyncs and renames the file into place. */
 int stor_pq_close(struct stor_pq_writer *w, struct wv_error *err);
@@ -278,6 +347,7 @@ struct stor_s3_config {
     long timeout_ms;               /* per request; 0 = 300000 */
     int64_t part_size;             /* multipart part size; 0 = 8 MiB, clamped to 8-16 MiB */
     bool unsigned_payload;         /* sign PUT bodies as UNSIGNED-PAYLOAD instead of hashing */
+    int64_t max_send_speed;        /* upload bandwidth cap per request, bytes/s; 0 = none */
 };
 
 #define STOR_S3_MIN_PART ((int64_t)8 << 20)
@@ -338,5 +408,214 @@ int stor_s3_mpu_abort(struct stor_s3 *s, const char *bucket, const char *key,
                       const char *upload_id, struct wv_error *err);
 /* The effective part size of this client. */
 int64_t stor_s3_part_size(const struct stor_s3 *s);
+
+/* ================= resumable, parallel uploads (s3_upload.c) ================= */
+/* Uploads a local file: one PUT when it fits in one part, else a multipart upload with up to
+ * `parallel` parts in flight (each on its own thread and client), each part retried by the
+ * client; on give-up the upload is aborted. The upload id and every part's ETag are handed to
+ * the hooks as they happen so that a caller can keep them (weaver keeps them in SQLite) and a
+ * later process can resume: given a resume record, parts with an ETag are not sent again. A
+ * resume record whose upload S3 no longer knows (NoSuchUpload) starts a new upload. */
+
+struct stor_s3_upload_hooks {
+    void *ctx;
+    /* After CreateMultipartUpload (or when a resume record is used, not called). Nonzero
+     * return stops the upload (aborted) with that error. */
+    int (*created)(void *ctx, const char *upload_id, int64_t part_size, struct wv_error *err);
+    /* After each part succeeded; called from the calling thread, one at a time. Nonzero return
+     * stops the upload (NOT aborted: the caller asked to stop, e.g. it is shutting down). */
+    int (*part_done)(void *ctx, int part_no, const char *etag, struct wv_error *err);
+};
+
+struct stor_s3_resume {
+    const char *upload_id;   /* the upload to continue */
+    int64_t part_size;       /* the part size it was started with */
+    const char *const *etags; /* etags[i]: ETag of part i+1, or NULL when not uploaded */
+    size_t n_etags;
+};
+
+/* Uploads path to bucket/key. cfg (borrowed for the call) is used to create one client per
+ * thread; parallel 0 = 4 (at most 16). resume and hooks may be NULL. */
+int stor_s3_upload_file(const struct stor_s3_config *cfg, const char *bucket, const char *key,
+                        const char *path, int parallel, const struct stor_s3_resume *resume,
+                        const struct stor_s3_upload_hooks *hooks, struct wv_error *err);
+
+/* ================= raw zone of Parquet files (zone*.c) ================= */
+/* The Parquet raw zone writer of one run. Files are written under a staging directory with
+ * their final relative paths, rendered from a path template:
+ *   default "{namespace}/{stream}/dt={date}/{run_id}-{part}.parquet"
+ *   variables {namespace} {stream} {connection} {date} (YYYY-MM-DD) {year} {month} {day} {hour}
+ *   {run_id} {sync_id} {part} (000, 001, ... per stream and directory) {epoch} (seconds);
+ *   a variable with an empty value that leaves an empty path segment drops the segment
+ *   (no namespace: "users/dt=..."), and the rendered path must stay relative (no "..", no
+ *   leading "/"). The partition time is the run's extraction time, or with
+ *   partition_by_cursor the record's cursor value (RFC 3339 date-time or date string, or epoch
+ *   seconds); a record without a usable cursor value goes to {date} "__HIVE_DEFAULT_PARTITION__"
+ *   (year/month/day/hour likewise) as Hive does.
+ * A file is closed and a new part started past file_bytes (compressed bytes written so far).
+ * Columns come from the stream's JSON schema with Airbyte's meta columns
+ * (stor_pq_columns_from_json_schema), flattened when asked; a value that does not fit its
+ * column is written as null and recorded in _airbyte_meta.changes. Nothing is visible to
+ * readers until stor_zone_publish. */
+
+struct stor_zone_options {
+    const char *path_template;   /* NULL = default above */
+    const char *connection;      /* {connection}; may be NULL ("") */
+    int64_t file_bytes;          /* roll size; 0 = 128 MiB */
+    bool partition_by_cursor;    /* partition time from each record's cursor field */
+    bool flatten;                /* nested objects -> parent_child columns (one level deeper per
+                                    level, as Airbyte's basic normalization), arrays stay JSON */
+    struct stor_pq_options pq;   /* codec, row group and page sizes (airbyte_changes forced on) */
+};
+
+struct stor_zone_stream_cfg {
+    const char *ns;                  /* may be NULL */
+    const char *name;
+    enum wv_dest_mode mode;          /* overwrite: the run's files replace the stream's older
+                                        files at publish; others append */
+    const struct wv_json *json_schema; /* borrowed for the call */
+    const struct wv_path *cursor;    /* may be NULL; used by partition_by_cursor and recorded */
+    const struct wv_path *pk;        /* recorded in the manifest */
+    size_t n_pk;
+};
+
+/* One sealed (closed, fsynced) file of a run, staged at stage_path, to be published at rel
+ * (relative to the zone root / S3 prefix). */
+struct stor_zone_file {
+    char *rel;          /* owned */
+    char *stage_path;   /* owned, absolute */
+    char *ns, *stream;  /* owned; ns may be NULL */
+    int64_t rows, bytes;
+    char sha256[65];    /* hex of the file's bytes */
+};
+
+struct stor_zone_stats {
+    int64_t records;    /* rows written (sealed or not) */
+    int64_t bytes;      /* bytes of sealed files + bytes written to open files so far */
+    int64_t files;      /* sealed files */
+};
+
+struct stor_zone;
+
+/* Opens a run's writer staging under stage_dir (created; must not hold another run). run_id
+ * names the files, extracted_at_ms is _airbyte_extracted_at and the default partition time,
+ * generation_id and sync_id go into each row and the manifest. opts may be NULL. */
+struct stor_zone *stor_zone_open(const char *stage_dir, const char *run_id,
+                                 int64_t extracted_at_ms, int64_t generation_id, int64_t sync_id,
+                                 const struct stor_zone_options *opts, struct wv_error *err);
+
+/* Declares a stream (its columns are fixed from here on). */
+int stor_zone_add_stream(struct stor_zone *z, const struct stor_zone_stream_cfg *cfg,
+                         struct wv_error *err);
+
+/* Writes one record (the RECORD's data object, borrowed). A record whose value does not fit a
+ * column is still written (see above); a record that is not an object fails. */
+int stor_zone_write(struct stor_zone *z, const char *ns, const char *stream,
+                    const struct wv_json *data, struct wv_error *err);
+
+/* Closes every open file (footer, fsync, rename within staging) so that everything written so
+ * far is durable in staging. Later writes start new parts. */
+int stor_zone_seal(struct stor_zone *z, struct wv_error *err);
+
+/* Hands over the files sealed since the last call (caller frees with stor_zone_files_free). */
+void stor_zone_take_files(struct stor_zone *z, struct stor_zone_file **files, size_t *n);
+void stor_zone_files_free(struct stor_zone_file *files, size_t n);
+
+/* The run's manifest (JSON text, caller frees), describing files (borrowed list: the ones
+ * about to be published), per stream: namespace, name, mode, prefix (the stream's directory:
+ * the template rendered up to the first run-dependent segment), columns (name, type,
+ * optional), primary key, cursor field, rows, bytes; and run_id, connection, sync_id,
+ * generation_id, extracted_at, path_template, format, compression, weaver version:
+ *   {"version":1,"run_id":...,"connection":...,"extracted_at":"RFC 3339","sync_id":N,
+ *    "generation_id":N,"format":"parquet","compression":"zstd","path_template":"...",
+ *    "writer":"weaver X.Y.Z",
+ *    "streams":[{"namespace":null,"name":"users","mode":"append","prefix":"users",
+ *                "columns":[{"name":"id","type":"int64","optional":false},...],
+ *                "primary_key":[["id"]],"cursor_field":["updated_at"],"rows":N,"bytes":N,
+ *                "files":N}],
+ *    "files":[{"path":"users/dt=2024-01-01/RUN-000.parquet","namespace":null,
+ *              "stream":"users","rows":N,"bytes":N,"sha256":"hex"}]} */
+char *stor_zone_manifest(const struct stor_zone *z, const struct stor_zone_file *files,
+                         size_t n, struct wv_error *err);
+
+/* Totals of this run (stream NULL = all streams). */
+void stor_zone_stats(const struct stor_zone *z, const char *ns, const char *stream,
+                     struct stor_zone_stats *out);
+
+/* Frees the writer; open (unsealed) files are removed, sealed staged files are left in place
+ * (the caller publishes or discards them). NULL is a no-op. */
+void stor_zone_free(struct stor_zone *z);
+
+/* A parsed manifest (for export and for resuming a publish). */
+struct stor_zone_col {
+    char *name;
+    enum stor_pq_type type;
+    bool optional;
+};
+
+struct stor_zone_mstream {
+    char *ns, *name, *prefix;   /* ns may be NULL */
+    enum wv_dest_mode mode;
+    struct stor_zone_col *cols;
+    size_t n_cols;
+    struct wv_path *pk;
+    size_t n_pk;
+    struct wv_path cursor;      /* n == 0 when none */
+    int64_t rows, bytes, files;
+};
+
+struct stor_zone_manifest {
+    char *run_id, *connection, *extracted_at, *path_template, *format, *compression;
+    int64_t sync_id, generation_id;
+    struct stor_zone_mstream *streams;
+    size_t n_streams;
+    struct stor_zone_file *files; /* stage_path NULL */
+    size_t n_files;
+};
+
+/* Parses manifest text (origin names it in errors, with line:col). Caller frees with
+ * stor_zone_manifest_done. */
+int stor_zone_manifest_parse(const char *text, size_t len, const char *origin,
+                             struct stor_zone_manifest *out, struct wv_error *err);
+void stor_zone_manifest_done(struct stor_zone_manifest *m);
+
+/* ---- publishing (zone_publish.c) ---- */
+
+/* Where a raw zone lives: a local directory, or an S3 bucket and prefix. */
+struct stor_target {
+    const char *dir;            /* absolute local root; NULL for S3 */
+    const char *bucket;         /* S3 when set */
+    const char *prefix;         /* key prefix under the bucket ("" or "a/b", no slashes at ends) */
+    struct stor_s3_config s3;   /* endpoint, region, credentials ... (borrowed strings) */
+    int parallel;               /* S3 parts in flight; 0 = 4 */
+};
+
+/* Keeps the progress of multipart uploads so an interrupted publish resumes (core keeps it in
+ * SQLite). All may be NULL (no resume). */
+struct stor_upload_store {
+    void *ctx;
+    /* The recorded upload of rel, if any: *upload_id / *etags caller-freed (etags[i] part i+1,
+     * NULL when missing). Return 0 with *upload_id NULL when none. */
+    int (*load)(void *ctx, const char *rel, char **upload_id, int64_t *part_size,
+                char ***etags, size_t *n_etags, struct wv_error *err);
+    int (*created)(void *ctx, const char *rel, const char *upload_id, int64_t part_size,
+                   struct wv_error *err);
+    int (*part_done)(void *ctx, const char *rel, int part_no, const char *etag,
+                     struct wv_error *err);
+    /* The upload of rel finished (completed, or given up and aborted): forget it. */
+    int (*forget)(void *ctx, const char *rel, struct wv_error *err);
+};
+
+/* Publishes sealed files and then the run's manifest at "_runs/<run_id>/_manifest.json":
+ * local: each file is renamed from staging into place (directories created, everything
+ * fsynced); S3: each file is uploaded to prefix/rel (skipping a file whose object already
+ * exists with the same size, so a resumed publish does not send it again); the manifest is
+ * written last, so a reader that keys on manifests never sees part of a run. Then, for each
+ * overwrite stream of the manifest, the stream's older .parquet files (under its prefix, not
+ * in this manifest) are deleted. files are the staged files (stage_path set); manifest_json is
+ * the text of stor_zone_manifest. log may be NULL. */
+int stor_zone_publish(const struct stor_target *t, const struct stor_zone_file *files, size_t n,
+                      const char *manifest_json, const struct stor_upload_store *store,
+                      const struct wv_log *log, struct wv_error *err);
 
 #endif

@@ -6,7 +6,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/weaver-it.XXXXXX")
 PIDS=()
 cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]:-}"; do
+    [ -n "$p" ] && { kill -9 "$p" && wait "$p"; } 2>/dev/null || true
+  done
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -20,3 +22,21 @@ expect_contains() { [[ "$1" == *"$2"* ]] || fail "$3: '$2' not in: $1"; ok "$3";
 raw() { python3 "$HERE/rawzone.py" "$@"; }
 sql() { python3 "$HERE/rawzone.py" sql "$@"; }
 finish() { echo "$n_pass passed, 0 failed"; }
+# start_s3 DATA_DIR BUCKET...: starts the S3 emulator (tests/fixtures/s3rver.js) on 127.0.0.1 and
+# sets S3_PORT; the server is ended by PID at exit.
+start_s3() {
+  local src=${WEAVER_SRC:-$(cd "$HERE/../.." && pwd)} out="$T/s3rver.out"
+  [ -d "$src/tests/readers/node_modules/@20minutes/s3rver" ] ||
+    fail "S3 emulator missing: run npm ci --prefix tests/readers"
+  node --openssl-legacy-provider "$src/tests/fixtures/s3rver.js" "$src/tests/readers" "$@" \
+    >"$out" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 200); do
+    S3_PORT=$(sed -n 's/^PORT \([0-9]*\)$/\1/p' "$out")
+    [ -n "$S3_PORT" ] && return 0
+    sleep 0.05
+  done
+  fail "S3 emulator did not start: $(cat "$out")"
+}
+# s3_object DATA_DIR BUCKET KEY: the path where the emulator keeps an object's bytes
+s3_object() { echo "$1/$2/$(dirname "$3")/$(basename "$3")._S3rver_object" | sed 's|/\./|/|'; }

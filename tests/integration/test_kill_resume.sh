@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 ws="$T/ws"
 mkdir -p "$ws/sources" "$ws/connections"
-printf 'version: 1\ndestinations:\n  lake: {type: local, path: lake}\n' >"$ws/weaver.yaml"
+printf 'version: 1\ndestinations:\n  lake: {type: local, path: lake, format: jsonl}\n' >"$ws/weaver.yaml"
 cat >"$ws/sources/slow.yaml" <<'YAML'
 connector: builtin:faker
 config: {count: 4000, seed: 11, records_per_slice: 100, always_updated: false, sleep_ms_per_slice: 80}

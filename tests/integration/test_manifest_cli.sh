@@ -104,7 +104,7 @@ print(len(d["requests"]))' "$port")
 expect_eq "$pages" 9 "two checks (1 page each) + read (7 pages of 40) requests sent"
 
 # the manifest as a workspace connection
-printf 'version: 1\ndestinations:\n  raw: {type: local, path: raw}\n' >"$T/ws/weaver.yaml"
+printf 'version: 1\ndestinations:\n  raw: {type: local, path: raw, format: jsonl}\n' >"$T/ws/weaver.yaml"
 printf 'connector: manifest:connectors/items.yaml\nconfig:\n  api_key: "{{ env.ITEMS_KEY }}"\n' >"$T/ws/sources/items.yaml"
 printf 'source: items\nstreams: [{name: items, sync_mode: full_refresh, destination_sync_mode: overwrite}]\n' >"$T/ws/connections/items.yaml"
 ITEMS_KEY=test-api-key WEAVER_HTTP_REWRITE="$RW" "$W" -w "$T/ws" sync items >/dev/null

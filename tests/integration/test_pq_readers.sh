@@ -3,6 +3,9 @@
 # empty and long strings, int64 and double extremes, many row groups and every codec, read back
 # by two independent readers - DuckDB (@duckdb/node-api) and arrow-rs (parquet-wasm) - which must
 # return exactly the values written; DuckDB's view of the footer checks codecs and statistics.
+# Then random schemas (pq_cases.py gen-random, one per seed: 1-40 columns with random, non-ASCII
+# names, random types, flags and values, every codec, small row groups and dictionaries) under
+# the same checks, and dictionaries that stop paying after their first 8192 values.
 # Needs the readers installed: npm ci --prefix tests/readers
 source "$(dirname "$0")/lib.sh"
 SRC=${WEAVER_SRC:-$(cd "$HERE/../.." && pwd)}
@@ -42,6 +45,67 @@ round_trip none-one-group 4 2000 none UNCOMPRESSED dict
 round_trip dict-fallback 5 3000 zstd ZSTD dict --dictionary-bytes 2000 --row-group-bytes 200000
 round_trip dict-fallback-none 6 1200 none UNCOMPRESSED dict --dictionary-bytes 300
 round_trip plain-only 7 1500 snappy SNAPPY plain --dictionary off
+
+# Random schemas: every seed a new schema, data and set of flags; both readers return exactly
+# the values written, and the footer's codec, row counts, null counts and min/max agree.
+for seed in $(seq 1 12); do
+  d="$T/random-$seed"
+  mkdir -p "$d"
+  cases gen-random "$d" "$seed"
+  mapfile -t flags <"$d/flags"
+  "$W" parquet write --schema "$d/schema.json" "${flags[@]}" "$d/in.jsonl" "$d/out.parquet" \
+    >"$d/w.out" 2>&1 || fail "random seed $seed (${flags[*]}): write failed: $(head -c 600 "$d/w.out")"
+  for r in duckdb arrow; do
+    read_pq "$r" "$d/out.parquet" >"$d/$r.out" 2>"$d/$r.err" ||
+      fail "random seed $seed: $r could not read the file: $(head -c 600 "$d/$r.err")"
+    cases check "$d" "$d/$r.out" >"$d/$r.chk" 2>&1 ||
+      fail "random seed $seed (${flags[*]}): $r: $(head -c 800 "$d/$r.chk")"
+  done
+  read_pq meta "$d/out.parquet" >"$d/meta.out" || fail "random seed $seed: parquet_metadata failed"
+  cases meta "$d" "$d/meta.out" "$(cat "$d/codec")" >"$d/meta.chk" 2>&1 ||
+    fail "random seed $seed (${flags[*]}): footer: $(head -c 800 "$d/meta.chk")"
+  ok "random seed $seed: $(sed 's/ to .*//' "$d/w.out"), $(tr '\n' ' ' <"$d/flags")- both readers exact, footer agrees"
+  rm -rf "$d"
+done
+
+# A dictionary must pay after its first 8192 values: unique ids and unique optional strings go
+# PLAIN for the rest of the chunk (RLE_DICTIONARY then PLAIN pages), repeated values stay in the
+# dictionary; both readers return every value.
+python3 - "$T/probe.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(30000):
+        f.write(json.dumps({"id": i * 7919, "u": None if i % 5 == 0 else "user-%d" % i,
+                            "city": "c%d" % (i % 13), "x": (i % 100) / 4}) + "\n")
+PY
+echo '{"columns":[{"name":"id","type":"int64"},{"name":"u","type":"string","optional":true},
+{"name":"city","type":"string"},{"name":"x","type":"double"}]}' >"$T/probe.json"
+"$W" parquet write --schema "$T/probe.json" --compression zstd --row-group-bytes 400000 \
+  "$T/probe.jsonl" "$T/probe.parquet" >/dev/null || fail "dictionary probe: write failed"
+for r in duckdb arrow; do
+  n=$(read_pq "$r" "$T/probe.parquet" | python3 -c '
+import json, struct, sys
+rows = [json.loads(l) for l in sys.stdin][1:]
+def want(i):
+    return {"id": str(i * 7919), "u": None if i % 5 == 0 else "user-%d" % i,
+            "city": "c%d" % (i % 13), "x": "f:" + struct.pack(">d", (i % 100) / 4).hex()}
+print(len(rows) if all(r == want(i) for i, r in enumerate(rows)) else -1)')
+  expect_eq "$n" 30000 "dictionary probe: $r reads all 30000 rows exactly"
+done
+read_pq meta "$T/probe.parquet" | python3 -c '
+import json, sys
+chunks = [json.loads(l) for l in sys.stdin]
+assert len({c["row_group_id"] for c in chunks}) >= 2, "expected several row groups"
+for c in chunks:
+    encs = {e.strip() for e in c["encodings"].split(",")}
+    if c["row_group_num_rows"] <= 8192:
+        continue
+    if c["path_in_schema"] in ("id", "u"):
+        assert "RLE_DICTIONARY" in encs and "PLAIN" in encs, c
+    else:
+        assert "RLE_DICTIONARY" in encs and c["dictionary_page_offset"] is not None, c
+' || fail "dictionary probe: encodings"
+ok "dictionary probe: unique columns fall back to PLAIN after 8192 values, repeated ones keep it"
 
 # Dictionary edge cases: one distinct value (bit width 1), a column that is always null (no
 # dictionary page), 300 distinct strings (bit width 9) in long runs and alternating, in 3
@@ -94,6 +158,27 @@ rows = [json.loads(l) for l in sys.stdin][1:]
 ok = all(r["k"] == str(i) and r["s"] == ("%06d" % i) * 170 for i, r in enumerate(rows))
 print(len(rows) if ok else -1)')
   expect_eq "$n" 3000 "multi-page column: $r reads all 3000 rows"
+done
+
+# Input lines: CRLF endings, blank lines, a 3 MiB line (past the 1 MiB reads and the first
+# buffer), no newline after the last line; every row arrives intact.
+python3 - "$T/lines.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w", newline="") as f:
+    f.write(json.dumps({"k": 1, "s": "crlf"}) + "\r\n\n  \t\r\n")
+    f.write(json.dumps({"k": 2, "s": "é" * (3 << 19)}, ensure_ascii=False) + "\n")
+    f.write(json.dumps({"k": 3, "s": "last"}))
+PY
+"$W" parquet write --schema "$T/big.json" --compression snappy "$T/lines.jsonl" "$T/lines.parquet" \
+  >"$T/lines.out" || fail "input lines: write failed"
+expect_contains "$(cat "$T/lines.out")" "wrote 3 rows" "input lines: 3 rows from CRLF, blank and long lines"
+for r in duckdb arrow; do
+  got=$(read_pq "$r" "$T/lines.parquet" | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin][1:]
+print([(r["k"], len(r["s"]), r["s"][:4]) for r in rows])')
+  expect_eq "$got" "[('1', 4, 'crlf'), ('2', 1572864, 'éééé'), ('3', 4, 'last')]" \
+    "input lines: $r reads every line intact"
 done
 
 # An empty input is a valid file with no rows.

@@ -30,7 +30,7 @@ check_lib() { # header-regex allowed-file-regex
     [[ "$f" =~ $2 ]] || bad "$f includes a $1 header (only $2 may)"
   done < <(grep -lE "#include <$1" -r "$src" 2>/dev/null)
 }
-check_lib 'sqlite3\.h' 'storage/db\.c$'
+check_lib 'sqlite3\.h' 'storage/db(_[a-z]+)?\.[ch]$'
 check_lib 'yaml\.h' 'base/yaml\.c$'
 check_lib '(n?curses|ncursesw/)' 'tui/[a-z_]+\.c$'
 check_lib 'cjson/' '^$'

@@ -2,7 +2,9 @@
  * npm @20minutes/s3rver 4.0.4 (tests/readers/node_modules), started here on 127.0.0.1 port 0
  * with node --openssl-legacy-provider, bucket pre-created, killed by PID at the end. Round
  * trips (put/get/head/list/delete), pagination, a wrong secret, a 3-part multipart upload,
- * credentials from the environment and from a credentials file. Skips if node is missing. */
+ * credentials from the environment and from a credentials file, and stor_zone_publish to S3
+ * (uploads resumed from an upload store, manifest, overwrite, a second publish that skips).
+ * Skips if node is missing. (test_s3_upload.c covers stor_s3_upload_file itself.) */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -20,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "base/fs.h"
 #include "base/mem.h"
 #include "storage/storage.h"
@@ -379,12 +382,278 @@ static void test_credentials_sources(void **state)
     free(file);
 }
 
+/* ---- stor_zone_publish to S3 ---- */
+
+/* An upload store in memory (one record per rel) counting its calls. */
+struct fake_store {
+    char *rel[8], *id[8];
+    int64_t psz[8];
+    char *etags[8][8];
+    int loads, created, parts, forgets;
+};
+
+/* The slot of rel (a new one if add). */
+static int fs_slot(struct fake_store *f, const char *rel, bool add)
+{
+    for (int i = 0; i < 8; i++)
+        if (f->rel[i] && strcmp(f->rel[i], rel) == 0)
+            return i;
+    for (int i = 0; add && i < 8; i++)
+        if (!f->rel[i]) {
+            f->rel[i] = wv_strdup(rel);
+            return i;
+        }
+    return -1;
+}
+
+/* Drops slot i. */
+static void fs_clear(struct fake_store *f, int i)
+{
+    free(f->rel[i]);
+    free(f->id[i]);
+    for (int k = 0; k < 8; k++) {
+        free(f->etags[i][k]);
+        f->etags[i][k] = NULL;
+    }
+    f->rel[i] = f->id[i] = NULL;
+}
+
+static int fs_load(void *ctx, const char *rel, char **upload_id, int64_t *part_size, char ***etags,
+                   size_t *n_etags, struct wv_error *err)
+{
+    (void)err;
+    struct fake_store *f = ctx;
+    f->loads++;
+    int i = fs_slot(f, rel, false);
+    *upload_id = NULL;
+    *etags = NULL;
+    *n_etags = 0;
+    if (i < 0 || !f->id[i])
+        return 0;
+    *upload_id = wv_strdup(f->id[i]);
+    *part_size = f->psz[i];
+    *etags = wv_calloc(8, sizeof **etags);
+    for (int k = 0; k < 8; k++)
+        (*etags)[k] = f->etags[i][k] ? wv_strdup(f->etags[i][k]) : NULL;
+    *n_etags = 8;
+    return 0;
+}
+
+static int fs_created(void *ctx, const char *rel, const char *upload_id, int64_t part_size,
+                      struct wv_error *err)
+{
+    (void)err;
+    struct fake_store *f = ctx;
+    f->created++;
+    int i = fs_slot(f, rel, true);
+    free(f->id[i]);
+    f->id[i] = wv_strdup(upload_id);
+    f->psz[i] = part_size;
+    return 0;
+}
+
+static int fs_part_done(void *ctx, const char *rel, int part_no, const char *etag,
+                        struct wv_error *err)
+{
+    (void)err;
+    struct fake_store *f = ctx;
+    f->parts++;
+    int i = fs_slot(f, rel, true);
+    assert_true(part_no >= 1 && part_no <= 8);
+    free(f->etags[i][part_no - 1]);
+    f->etags[i][part_no - 1] = wv_strdup(etag);
+    return 0;
+}
+
+static int fs_forget(void *ctx, const char *rel, struct wv_error *err)
+{
+    (void)err;
+    struct fake_store *f = ctx;
+    f->forgets++;
+    int i = fs_slot(f, rel, false);
+    if (i >= 0)
+        fs_clear(f, i);
+    return 0;
+}
+
+/* Hooks of a first, interrupted upload that record into the fake store: stop after 1 part. */
+struct interrupt {
+    struct fake_store *f;
+    const char *rel;
+};
+
+static int int_created(void *ctx, const char *upload_id, int64_t part_size, struct wv_error *err)
+{
+    struct interrupt *x = ctx;
+    return fs_created(x->f, x->rel, upload_id, part_size, err);
+}
+
+static int int_part_done(void *ctx, int part_no, const char *etag, struct wv_error *err)
+{
+    struct interrupt *x = ctx;
+    if (x->f->parts >= 1)
+        return wv_error_set(err, WV_E_CANCELLED, 0, "killed");
+    return fs_part_done(x->f, x->rel, part_no, etag, err);
+}
+
+static void log_line(void *ctx, enum wv_level level, const char *msg)
+{
+    wv_buf_printf(ctx, NULL, "%s %s\n", wv_level_name(level), msg);
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* Asserts bucket/key holds want (NULL: missing). */
+static void expect_object(struct stor_s3 *s, const char *key, const char *want, size_t n)
+{
+    struct wv_error err = {0};
+    char *data = NULL;
+    size_t len = 0;
+    int rc = stor_s3_get(s, BUCKET, key, 64 << 20, &data, &len, &err);
+    if (!want) {
+        if (rc == 0)
+            fail_msg("%s should not exist", key);
+        assert_int_equal(err.code, WV_E_NOTFOUND);
+        return;
+    }
+    if (rc != 0)
+        fail_msg("GET %s: %s", key, err.msg);
+    assert_int_equal(len, n);
+    assert_memory_equal(data, want, n);
+    free(data);
+}
+
+static const char *const PUB_MANIFEST =
+    "{\"version\":1,\"run_id\":\"run2\",\"connection\":\"shop\","
+    "\"extracted_at\":\"2024-01-02T00:00:00Z\",\"sync_id\":2,\"generation_id\":1,"
+    "\"format\":\"parquet\",\"compression\":\"zstd\","
+    "\"path_template\":\"{namespace}/{stream}/dt={date}/{run_id}-{part}.parquet\","
+    "\"writer\":\"weaver 0.1.0\",\"streams\":["
+    "{\"namespace\":null,\"name\":\"users\",\"mode\":\"overwrite\",\"prefix\":\"users\","
+    "\"columns\":[],\"primary_key\":[],\"cursor_field\":[],\"rows\":2,\"bytes\":1,\"files\":2},"
+    "{\"namespace\":null,\"name\":\"orders\",\"mode\":\"append\",\"prefix\":\"orders\","
+    "\"columns\":[],\"primary_key\":[],\"cursor_field\":[],\"rows\":1,\"bytes\":1,\"files\":1}],"
+    "\"files\":["
+    "{\"path\":\"users/dt=2024-01-02/run2-000.parquet\",\"namespace\":null,\"stream\":\"users\","
+    "\"rows\":1,\"bytes\":1,\"sha256\":\"00\"},"
+    "{\"path\":\"users/dt=2024-01-02/run2-001.parquet\",\"namespace\":null,\"stream\":\"users\","
+    "\"rows\":1,\"bytes\":1,\"sha256\":\"00\"},"
+    "{\"path\":\"orders/dt=2024-01-02/run2-000.parquet\",\"namespace\":null,"
+    "\"stream\":\"orders\",\"rows\":1,\"bytes\":1,\"sha256\":\"00\"}]}";
+
+/* Files and manifest land under the prefix, an interrupted upload is resumed from the store,
+ * overwrite deletes the stream's older keys only, and a second publish skips every file. */
+static void test_publish_s3(void **state)
+{
+    (void)state;
+    NEED_SERVER();
+    struct wv_error err = {0};
+    struct stor_s3 *s = client("S3RVER");
+    const char *old[] = {"zone/p1/users/dt=2024-01-01/run1-000.parquet",
+                         "zone/p1/users/dt=2024-01-02/run1-000.parquet",
+                         "zone/p1/users/x.txt",
+                         "zone/p1/orders/dt=2024-01-01/run1-000.parquet",
+                         "zone/p1/users_archive/a.parquet",
+                         "zone/p1/users/_tmp/b.parquet"};
+    for (size_t i = 0; i < 6; i++)
+        OK(stor_s3_put(s, BUCKET, old[i], "old", 3, &err));
+    const char *rels[3] = {"users/dt=2024-01-02/run2-000.parquet",
+                           "users/dt=2024-01-02/run2-001.parquet",
+                           "orders/dt=2024-01-02/run2-000.parquet"};
+    size_t sizes[3] = {1000, (size_t)17 << 20, 12345};
+    char *copies[3];
+    struct stor_zone_file f[3];
+    for (size_t i = 0; i < 3; i++) {
+        char *p = wv_asprintf("%s/stage-%zu.parquet", g_dir, i);
+        close(make_file(p, sizes[i], 40 + (unsigned)i, &copies[i]));
+        f[i] = (struct stor_zone_file){
+            .rel = (char *)rels[i], .stage_path = p, .bytes = (int64_t)sizes[i]};
+    }
+    struct stor_target t = {.bucket = BUCKET, .prefix = "zone/p1", .parallel = 2};
+    t.s3 = (struct stor_s3_config){.endpoint = g_endpoint,
+                                   .region = "us-east-1",
+                                   .access_key_id = "S3RVER",
+                                   .secret_access_key = "S3RVER",
+                                   .max_retries = 1,
+                                   .retry_base_ms = 10};
+    /* a first publish died during the big file: 1 of its 3 parts recorded */
+    struct fake_store fs = {0};
+    struct interrupt x = {&fs, rels[1]};
+    struct stor_s3_upload_hooks h = {&x, int_created, int_part_done};
+    assert_int_equal(stor_s3_upload_file(&t.s3, BUCKET,
+                                         "zone/p1/"
+                                         "users/dt=2024-01-02/"
+                                         "run2-001.parquet",
+                                         f[1].stage_path, 1, NULL, &h, &err),
+                     -1);
+    assert_int_equal(fs.created, 1);
+    assert_int_equal(fs.parts, 1);
+    wv_error_clear(&err);
+    fs.created = fs.parts = 0;
+    struct stor_upload_store store = {&fs, fs_load, fs_created, fs_part_done, fs_forget};
+    struct wv_buf logs;
+    wv_buf_init(&logs, 0);
+    struct wv_log log = {.fn = log_line, .ctx = &logs, .min = WV_LOG_INFO};
+    OK(stor_zone_publish(&t, f, 3, PUB_MANIFEST, &store, &log, &err));
+    const char *text = wv_buf_cstr(&logs);
+    assert_non_null(strstr(text, "INFO resuming upload of zone/p1/users/dt=2024-01-02/"
+                                 "run2-001.parquet: 1 of 3 parts already uploaded"));
+    assert_int_equal(fs.created, 0);
+    assert_int_equal(fs.parts, 2); /* only the parts not recorded */
+    assert_int_equal(fs.loads, 3);
+    assert_int_equal(fs.forgets, 3);
+    assert_int_equal(fs_slot(&fs, rels[1], false), -1);
+    assert_int_equal(count(text, "INFO published s3://" BUCKET "/zone/p1/"), 4);
+    for (size_t i = 0; i < 3; i++) {
+        char *key = wv_asprintf("zone/p1/%s", rels[i]);
+        expect_object(s, key, copies[i], sizes[i]);
+        free(key);
+    }
+    expect_object(s, "zone/p1/_runs/run2/_manifest.json", PUB_MANIFEST, strlen(PUB_MANIFEST));
+    expect_object(s, old[0], NULL, 0);
+    expect_object(s, old[1], NULL, 0);
+    for (size_t i = 2; i < 6; i++)
+        expect_object(s, old[i], "old", 3);
+    /* published again (e.g. the process died before recording the run): nothing is sent */
+    wv_buf_reset(&logs);
+    fs.loads = fs.parts = 0;
+    OK(stor_zone_publish(&t, f, 3, PUB_MANIFEST, &store, &log, &err));
+    text = wv_buf_cstr(&logs);
+    assert_int_equal(count(text, "INFO already published s3://"), 3);
+    assert_null(strstr(text, "resuming"));
+    assert_int_equal(fs.loads + fs.parts, 0);
+    /* an empty prefix: keys are the relative paths themselves */
+    struct stor_target t2 = t;
+    t2.prefix = "";
+    OK(stor_zone_publish(&t2, f, 1, "{\"run_id\":\"solo\",\"streams\":[],\"files\":[]}", NULL, NULL,
+                         &err));
+    expect_object(s, rels[0], copies[0], sizes[0]);
+    expect_object(s, "_runs/solo/_manifest.json",
+                  "{\"run_id\":\"solo\",\"streams\":[],"
+                  "\"files\":[]}",
+                  41);
+    wv_buf_done(&logs);
+    for (size_t i = 0; i < 3; i++) {
+        unlink(f[i].stage_path);
+        free(f[i].stage_path);
+        free(copies[i]);
+    }
+    stor_s3_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),       cmocka_unit_test(test_list_paginated),
         cmocka_unit_test(test_wrong_secret),    cmocka_unit_test(test_multipart),
         cmocka_unit_test(test_multipart_abort), cmocka_unit_test(test_credentials_sources),
+        cmocka_unit_test(test_publish_s3),
     };
     return cmocka_run_group_tests(tests, start_server, stop_server);
 }

@@ -609,7 +609,7 @@ static void test_init_demo_then_commands(void **state)
     const char *out = wv_buf_cstr(&f->out);
     char *real = wv_path_real(ws, NULL);
     want = wv_asprintf("connection   faker_users\nfile         %s/connections/faker_users.yaml\n"
-                       "source       faker (builtin:faker)\ndestination  raw (local jsonl at "
+                       "source       faker (builtin:faker)\ndestination  raw (local parquet at "
                        "%s/raw/faker_users)\nschedule     every 1h\nstreams:\n"
                        "  users                incremental   append_dedup  cursor updated_at     "
                        "    pk id\n"

@@ -24,9 +24,9 @@ static const char want_main[] =
     "version: 1\n"
     "destinations:\n"
     "  raw:\n"
-    "    type: local\n"
-    "    path: raw\n"
-    "    format: jsonl\n"
+    "    path: raw               # a local directory, or s3://bucket/prefix (with an s3: block)\n"
+    "    format: parquet         # the raw zone: Parquet files (or jsonl, local only)\n"
+    "    compression: zstd\n"
     "defaults:\n"
     "  destination: raw\n";
 
@@ -126,7 +126,7 @@ static void test_plain(void **state)
     assert_int_equal(ws->n_dests, 1);
     assert_string_equal(ws->dests[0].name, "raw");
     assert_string_equal(ws->dests[0].type, "local");
-    assert_string_equal(ws->dests[0].format, "jsonl");
+    assert_string_equal(ws->dests[0].format, "parquet");
     char *raw = wv_asprintf("%s/raw", ws->root);
     assert_string_equal(ws->dests[0].path, raw);
     free(raw);
@@ -283,7 +283,7 @@ static void test_demo_loads(void **state)
     assert_int_equal(core_workspace_init(ws_dir, true, &err), 0);
     struct core_workspace *ws = load_ok(ws_dir);
     assert_string_equal(ws->name, "demo");
-    assert_int_equal(ws->n_dests, 1);
+    assert_int_equal(ws->n_dests, 2);
     assert_int_equal(ws->n_sources, 1);
     const struct core_source *faker = core_workspace_source(ws, "faker");
     assert_non_null(faker);

@@ -281,7 +281,7 @@ static void test_load_minimal(void **state)
     assert_int_equal(ws->n_dests, 1);
     assert_string_equal(ws->dests[0].name, "raw");
     assert_string_equal(ws->dests[0].type, "local");
-    assert_string_equal(ws->dests[0].format, "jsonl");
+    assert_string_equal(ws->dests[0].format, "parquet");
     char *raw = wv_asprintf("%s/raw", f->root);
     assert_string_equal(ws->dests[0].path, raw);
     free(raw);
@@ -611,13 +611,48 @@ static const struct err_case err_cases[] = {
      WV_E_CONFIG, "{R}/weaver.yaml:3:5: missing required field 'path'"},
     {"destination path a number", "destinations:\n  raw:\n    path: 5\n", NULL, NULL, NULL, NULL,
      WV_E_CONFIG, "{R}/weaver.yaml:3:11: 'path' must be a string, not number"},
-    {"destination type s3", "destinations:\n  raw: {type: s3, path: x}\n", NULL, NULL, NULL, NULL,
-     WV_E_CONFIG, "{R}/weaver.yaml:2:15: unknown destination type (supported: local)"},
-    {"destination format parquet", "destinations:\n  raw: {path: x, format: parquet}\n", NULL, NULL,
-     NULL, NULL, WV_E_CONFIG, "{R}/weaver.yaml:2:26: unknown format (supported: jsonl)"},
+    {"destination type s3 with a local path", "destinations:\n  raw: {type: s3, path: x}\n", NULL,
+     NULL, NULL, NULL, WV_E_CONFIG,
+     "{R}/weaver.yaml:2:25: an s3 destination's path is s3://bucket/prefix"},
+    {"destination unknown type", "destinations:\n  raw: {type: ftp, path: x}\n", NULL, NULL, NULL,
+     NULL, WV_E_CONFIG,
+     "{R}/weaver.yaml:2:15: unknown type 'ftp' (expected one of: local, s3)"},
+    {"destination format csv", "destinations:\n  raw: {path: x, format: csv}\n", NULL, NULL,
+     NULL, NULL, WV_E_CONFIG,
+     "{R}/weaver.yaml:2:26: unknown format 'csv' (expected one of: parquet, jsonl)"},
+    {"destination s3 jsonl", "destinations:\n  raw: {path: \"s3://bkt/p\", format: jsonl}\n", NULL,
+     NULL, NULL, NULL, WV_E_CONFIG,
+     "{R}/weaver.yaml:2:37: S3 destinations write parquet (jsonl is local only)"},
+    {"destination bad bucket", "destinations:\n  raw: {path: \"s3://A_B/p\"}\n", NULL, NULL, NULL,
+     NULL, WV_E_CONFIG,
+     "{R}/weaver.yaml:2:15: not an S3 location: use s3://bucket/prefix (bucket: 3-63 lowercase "
+     "letters, digits, '.', '-')"},
+    {"destination s3 block on a local path", "destinations:\n  raw: {path: x, s3: {region: r}}\n",
+     NULL, NULL, NULL, NULL, WV_E_CONFIG, "{R}/weaver.yaml:2:22: 's3' settings need an s3:// path"},
+    {"destination s3 unknown key", "destinations:\n  raw: {path: \"s3://bkt\", s3: {secret: x}}\n",
+     NULL, NULL, NULL, NULL, WV_E_CONFIG,
+     "{R}/weaver.yaml:2:40: unknown field 'secret' (expected one of: endpoint, region, "
+     "access_key_id, secret_access_key, session_token, profile, credentials_file, parallel, max_upload_rate)"},
+    {"destination bad size", "destinations:\n  raw: {path: x, file_size: 12 parsecs}\n", NULL, NULL,
+     NULL, NULL, WV_E_CONFIG,
+     "{R}/weaver.yaml:2:29: 'file_size' must be a size of at least 1KiB (like 128MiB)"},
+    {"destination bad partition_by", "destinations:\n  raw: {path: x, partition_by: day}\n", NULL,
+     NULL, NULL, NULL, WV_E_CONFIG,
+     "{R}/weaver.yaml:2:32: unknown partition_by 'day' (expected one of: extracted_at, cursor)"},
     {"destination unknown field", "destinations:\n  raw: {path: x, bucket: b}\n", NULL, NULL, NULL,
      NULL, WV_E_CONFIG,
-     "{R}/weaver.yaml:2:26: unknown field 'bucket' (expected one of: type, path, format)"},
+     "{R}/weaver.yaml:2:26: unknown field 'bucket' (expected one of: type, path, format, "
+     "compression, path_template, partition_by, file_size, row_group_size, flatten, s3)"},
+    {"check unknown stream", MAIN_YAML, "sources/s.yaml", "connector: builtin:faker\n",
+     "connections/c.yaml",
+     "source: s\nstreams: [{name: users}]\nchecks: [{stream: orders, check: row_count, min: 1}]\n",
+     WV_E_CONFIG,
+     "{R}/connections/c.yaml:3:10: check names a stream the connection does not sync"},
+    {"check unknown kind", MAIN_YAML, "sources/s.yaml", "connector: builtin:faker\n",
+     "connections/c.yaml",
+     "source: s\nstreams: [{name: users}]\nchecks: [{stream: users, check: vibes}]\n",
+     WV_E_CONFIG,
+     "{R}/connections/c.yaml:3:33: unknown check (row_count, null_ratio, freshness)"},
     {"destination bad name", "destinations:\n  \"bad name\": {path: x}\n", NULL, NULL, NULL, NULL,
      WV_E_CONFIG, "{R}/weaver.yaml:2:15: invalid destination name"},
     {"defaults a list", MAIN_YAML "defaults: [raw]\n", NULL, NULL, NULL, NULL, WV_E_CONFIG,
@@ -660,7 +695,7 @@ static const struct err_case err_cases[] = {
     {"connection unknown field", NULL, "connections/c.yaml",
      "source: s\nstreams: [a]\nenable: false\n", NULL, NULL, WV_E_CONFIG,
      "{R}/connections/c.yaml:3:9: unknown field 'enable' (expected one of: name, source, "
-     "destination, prefix, schedule, enabled, streams, description)"},
+     "destination, prefix, schedule, enabled, streams, description, checks)"},
     {"connection not a mapping", NULL, "connections/c.yaml", "[a]\n", NULL, NULL, WV_E_CONFIG,
      "{R}/connections/c.yaml:1:1: a connection file must be a mapping"},
     {"streams missing", NULL, "connections/c.yaml", "source: s\n", NULL, NULL, WV_E_CONFIG,

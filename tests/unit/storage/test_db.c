@@ -194,7 +194,7 @@ static void test_migrations_idempotent(void **state)
     assert_query(f->path,
                  "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master"
                  " WHERE type = 'table' ORDER BY name)",
-                 "attempts,connection_state,jobs");
+                 "attempts,connection_state,jobs,publishes,upload_parts,uploads");
 }
 
 static void test_newer_version_refused(void **state)

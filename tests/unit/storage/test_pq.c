@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "storage/pq_int.h"
+#include "storage/pq_write_int.h"
 #include "storage/storage.h"
 #include "unit/testutil.h"
 
@@ -305,6 +307,158 @@ static void test_small_file(void **state)
     free(dir);
 }
 
+/* stor_pq_bytes: the header at first, growing with buffered rows (uncompressed: the PLAIN
+ * bytes), near the data size before close (zstd, several row groups), the file size after. */
+static void test_bytes_estimate(void **state)
+{
+    (void)state;
+    char *dir = wv_test_tmpdir("pq");
+    assert_non_null(dir);
+    char *path = wv_path_join(dir, "b.parquet");
+    struct stor_pq_column cols[] = {{"id", STOR_PQ_INT64, false}, {"s", STOR_PQ_STRING, true}};
+    struct wv_error err;
+    wv_error_clear(&err);
+    for (int pass = 0; pass < 2; pass++) {
+        struct stor_pq_options opts = {.codec = pass ? STOR_PQ_ZSTD : STOR_PQ_UNCOMPRESSED,
+                                       .no_dictionary = pass == 0,
+                                       .row_group_bytes = pass ? 20000 : 0};
+        struct stor_pq_writer *w = stor_pq_open(path, cols, 2, &opts, &err);
+        assert_non_null(w);
+        assert_int_equal(stor_pq_bytes(w), 4); /* "PAR1" */
+        int64_t last = 4;
+        for (int i = 0; i < 5000; i++) {
+            struct wv_json *id = wv_json_int(i);
+            char text[32];
+            snprintf(text, sizeof text, "value-%d", i % 700);
+            struct wv_json *str = wv_json_str(text);
+            const struct wv_json *vals[] = {id, str};
+            assert_int_equal(stor_pq_write_row(w, vals, 2, &err), 0);
+            wv_json_free(id);
+            wv_json_free(str);
+            int64_t now = stor_pq_bytes(w);
+            if (pass == 0) /* PLAIN, uncompressed: 8 + 4 + len + a level bit per row */
+                assert_true(now > last);
+            if (pass == 0 && i == 99)
+                assert_int_equal(now, 4 + 100 * 8 + 100 * 4 + 10 * 7 + 90 * 8 + 100 / 8);
+            last = now;
+        }
+        if (pass == 1)
+            assert_true(stor_pq_row_groups(w) > 1);
+        int64_t before_close = stor_pq_bytes(w);
+        assert_int_equal(stor_pq_close(w, &err), 0);
+        size_t len = 0;
+        char *data = slurp(path, &len);
+        const uint8_t *f = (const uint8_t *)data + len - 8;
+        int64_t flen = f[0] | (int64_t)f[1] << 8 | (int64_t)f[2] << 16 | (int64_t)f[3] << 24;
+        assert_int_equal(stor_pq_bytes(w), (int64_t)len); /* closed: footer included */
+        /* the estimate before close is near the data size (pages compress alike) */
+        assert_true(before_close > ((int64_t)len - 8 - flen) / 2);
+        assert_true(before_close < ((int64_t)len - 8 - flen) * 2);
+        free(data);
+        stor_pq_free(w);
+    }
+    free(path);
+    assert_int_equal(wv_fs_rmtree(dir, &err), 0);
+    free(dir);
+}
+
+/* Value conversion fast paths: doubles exactly as strtod rounds them, int64 edges, and UTF-8
+ * validation past the 8-byte ASCII check. */
+static void test_convert_fast_paths(void **state)
+{
+    (void)state;
+    char *dir = wv_test_tmpdir("pq");
+    assert_non_null(dir);
+    char *path = wv_path_join(dir, "c.parquet");
+    struct stor_pq_column cols[] = {
+        {"d", STOR_PQ_DOUBLE, true}, {"i", STOR_PQ_INT64, true}, {"s", STOR_PQ_STRING, true}};
+    struct wv_error err;
+    wv_error_clear(&err);
+    struct stor_pq_writer *w = stor_pq_open(path, cols, 3, NULL, &err);
+    assert_non_null(w);
+    struct pq_val v;
+    static const char *const dbl[] = {"0",
+                                      "-0",
+                                      "-0.0",
+                                      "0.1",
+                                      "1.5",
+                                      "-2.25",
+                                      "1113.31",
+                                      "4.35",
+                                      "1e22",
+                                      "1e23",
+                                      "1e-22",
+                                      "1e-23",
+                                      "9007199254740993",
+                                      "9007199254740992",
+                                      "123456789012345678",
+                                      "0.000123",
+                                      "5e-324",
+                                      "2.2250738585072014e-308",
+                                      "1.7976931348623157e308",
+                                      "0.24489185380347622",
+                                      "100000000000000000000000",
+                                      "3.141592653589793",
+                                      "12345678901234567890.5",
+                                      "7E+3"};
+    for (size_t k = 0; k < sizeof dbl / sizeof dbl[0]; k++) {
+        struct wv_json *j = wv_json_parse(dbl[k], strlen(dbl[k]), "t", &err);
+        assert_non_null(j);
+        assert_int_equal(stor_pq_convert(w, &w->cols[0], j, &v, &err), 0);
+        double want = strtod(dbl[k], NULL);
+        if (memcmp(&v.d, &want, 8) != 0)
+            fail_msg("%s: got %.17g, want %.17g", dbl[k], v.d, want);
+        wv_json_free(j);
+    }
+    static const struct {
+        const char *text;
+        long long want;
+        int rc;
+    } ints[] = {{"0", 0, 0},
+                {"-0", 0, 0},
+                {"999999999999999999", 999999999999999999LL, 0},
+                {"-999999999999999999", -999999999999999999LL, 0},
+                {"9223372036854775807", INT64_MAX, 0},
+                {"-9223372036854775808", INT64_MIN, 0},
+                {"9223372036854775808", 0, -1},
+                {"1.0", 1, 0},
+                {"1e3", 1000, 0},
+                {"1.5", 0, -1}};
+    for (size_t k = 0; k < sizeof ints / sizeof ints[0]; k++) {
+        struct wv_json *j = wv_json_parse(ints[k].text, strlen(ints[k].text), "t", &err);
+        wv_error_clear(&err);
+        assert_int_equal(stor_pq_convert(w, &w->cols[1], j, &v, &err), ints[k].rc);
+        if (ints[k].rc == 0 && v.i != ints[k].want)
+            fail_msg("%s: got %lld", ints[k].text, (long long)v.i);
+        wv_json_free(j);
+    }
+    static const struct {
+        const char *s;
+        size_t n;
+        int rc;
+    } strs[] = {{"", 0, 0},
+                {"plain ascii text", 16, 0},
+                {"12345678\xff", 9, -1},              /* past the first word */
+                {"1234567890\xc3", 11, -1},           /* truncated sequence at the end */
+                {"h\xc3\xa9llo w\xc3\xb6rld", 13, 0}, /* é, ö */
+                {"\xf0\x9f\x8e\x89 party", 10, 0},    /* U+1F389 */
+                {"\xed\xa0\x80 surrogate", 13, -1},
+                {"\xc0\x80 overlong", 11, -1},
+                {"\xf4\x90\x80\x80 > U+10FFFF", 15, -1},
+                {"tab\tand\0nul inside", 18, 0}};
+    for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++) {
+        struct wv_json *j = wv_json_strn(strs[k].s, strs[k].n);
+        wv_error_clear(&err);
+        if (stor_pq_convert(w, &w->cols[2], j, &v, &err) != strs[k].rc)
+            fail_msg("string %zu: want rc %d", k, strs[k].rc);
+        wv_json_free(j);
+    }
+    stor_pq_free(w);
+    free(path);
+    assert_int_equal(wv_fs_rmtree(dir, &err), 0);
+    free(dir);
+}
+
 /* Bad column lists and names of types and codecs. */
 static void test_columns_and_names(void **state)
 {
@@ -331,11 +485,12 @@ static void test_columns_and_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_varint_zigzag),  cmocka_unit_test(test_field_deltas),
-        cmocka_unit_test(test_lists_structs),  cmocka_unit_test(test_page_header),
-        cmocka_unit_test(test_rle_hybrid),     cmocka_unit_test(test_time_parsing),
-        cmocka_unit_test(test_small_file),     cmocka_unit_test(test_columns_and_names),
-        cmocka_unit_test(test_rle32_and_dict),
+        cmocka_unit_test(test_varint_zigzag),      cmocka_unit_test(test_field_deltas),
+        cmocka_unit_test(test_lists_structs),      cmocka_unit_test(test_page_header),
+        cmocka_unit_test(test_rle_hybrid),         cmocka_unit_test(test_time_parsing),
+        cmocka_unit_test(test_small_file),         cmocka_unit_test(test_columns_and_names),
+        cmocka_unit_test(test_rle32_and_dict),     cmocka_unit_test(test_bytes_estimate),
+        cmocka_unit_test(test_convert_fast_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,56 @@
+/* db_int.h - private to the state store's files (db.c, db_publish.c): the connection and the
+ * SQLite helpers (bound arguments, transactions, errors "state.db: <what>: <message>"). Only
+ * files that include <sqlite3.h> include this. */
+#ifndef STOR_DB_INT_H
+#define STOR_DB_INT_H
+
+#include <sqlite3.h>
+
+#include "storage/storage.h"
+
+struct stor_db {
+    sqlite3 *h;
+    int version; /* schema version after migrations */
+};
+
+/* A value bound to ?1..?n: an integer, an id (NULL when <= 0) or text (NULL text binds NULL). */
+enum db_arg_kind { ARG_INT, ARG_ID, ARG_TEXT };
+
+struct db_arg {
+    enum db_arg_kind kind;
+    int64_t i;
+    const char *s;
+};
+
+#define A_INT(v) {ARG_INT, (int64_t)(v), NULL}
+#define A_ID(v) {ARG_ID, (int64_t)(v), NULL}
+#define A_TEXT(v) {ARG_TEXT, 0, (v)}
+/* Expands to the two arguments (array, count) that stor_dbi_prepare and stor_dbi_run take. */
+#define ARGS(...)                                                                                  \
+    (const struct db_arg[]){__VA_ARGS__},                                                          \
+        sizeof((const struct db_arg[]){__VA_ARGS__}) / sizeof(struct db_arg)
+#define NO_ARGS NULL, 0
+
+/* Records a failed SQLite call as "state.db: <what>: <sqlite message>" (detail: the rc). */
+int stor_dbi_fail(struct stor_db *db, int rc, const char *what, struct wv_error *err);
+/* Runs SQL text without values (pragmas, transactions, migrations). */
+int stor_dbi_exec(struct stor_db *db, const char *sql, const char *what, struct wv_error *err);
+/* Prepares one statement and binds args to ?1..?n. NULL on error (nothing to finalize). */
+sqlite3_stmt *stor_dbi_prepare(struct stor_db *db, const char *sql, const char *what,
+                               const struct db_arg *args, size_t n, struct wv_error *err);
+/* Runs one statement to completion; *changes (may be NULL) gets the number of rows changed. */
+int stor_dbi_run(struct stor_db *db, const char *sql, const char *what, const struct db_arg *args,
+                 size_t n, int *changes, struct wv_error *err);
+/* Transactions: begin (write lock now), commit, rollback (errors ignored), and rollback
+ * returning -1 after an error was recorded. */
+int stor_dbi_begin(struct stor_db *db, struct wv_error *err);
+int stor_dbi_commit(struct stor_db *db, struct wv_error *err);
+void stor_dbi_rollback(struct stor_db *db);
+int stor_dbi_fail_tx(struct stor_db *db);
+/* A text column, copied (NULL when NULL). */
+char *stor_dbi_strdup(sqlite3_stmt *st, int col);
+/* Stores one STATE message inside the caller's transaction (see stor_state_commit). */
+int stor_dbi_state_put(struct stor_db *db, const char *connection, const struct wv_msg *state,
+                       int64_t job_id, int64_t now_ms, struct wv_error *err);
+
+#endif
