@@ -33,6 +33,12 @@ static void file_write(void *ctx, const char *data, size_t len)
     }
 }
 
+/* Flushes a FILE output. */
+static void file_flush(void *ctx)
+{
+    fflush(ctx);
+}
+
 /* Prints usage for a bad global option. */
 static int usage(const char *msg)
 {
@@ -98,7 +104,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-    static const struct core_out_ops file_ops = {file_write};
+    static const struct core_out_ops file_ops = {file_write, file_flush};
     struct core_cmd_env env = {.workspace_flag = ws_flag, .cancel = &cancel_flag};
     env.out = (struct core_out){&file_ops, stdout};
     env.diag = (struct core_out){&file_ops, stderr};

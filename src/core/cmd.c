@@ -223,6 +223,13 @@ void core_write(const struct core_out *out, const char *data, size_t len)
         out->ops->write(out->ctx, data, len);
 }
 
+/* Flushes an output. */
+void core_flush(const struct core_out *out)
+{
+    if (out && out->ops && out->ops->flush)
+        out->ops->flush(out->ctx);
+}
+
 /* printf to an output. */
 void core_printf(const struct core_out *out, const char *fmt, ...)
 {

@@ -27,12 +27,6 @@ static void emit_msg(const struct core_cmd_env *env, const struct wv_msg *m)
     wv_buf_done(&b);
 }
 
-/* Pushes what is buffered for stdout to the reader now (the CLI buffers a piped stdout; an
- * echoed STATE must reach the platform when it is committed, not at exit). */
-static void out_flush(void)
-{
-    fflush(stdout);
-}
 
 /* On failure: a TRACE error message on the output (err stays set: exit 1). The secret never
  * appears in it. */
@@ -47,7 +41,7 @@ static int trace_error(const struct core_cmd_env *env, const char *secret, struc
     wv_msg_trace_error(&m, wv_clock_now_ms(clock), err->msg, err->msg, ft);
     emit_msg(env, &m);
     wv_msg_done(&m);
-    out_flush();
+    core_flush(&env->out);
     return -1;
 }
 
@@ -387,7 +381,7 @@ static int handle_line(struct dw *w, const char *line, size_t len, long lineno,
             core_write(&w->env->out, line, len);
             if (len == 0 || line[len - 1] != '\n')
                 core_write(&w->env->out, "\n", 1);
-            out_flush();
+            core_flush(&w->env->out);
         }
     }
     wv_msg_done(&m);

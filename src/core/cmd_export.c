@@ -98,19 +98,6 @@ static int read_s3(struct core_export *x, char ***bases, struct stor_s3 *s3,
     return rc;
 }
 
-/* The destination's default from weaver.yaml (defaults.destination), or NULL. Caller frees. */
-static char *default_destination(const struct core_workspace *ws)
-{
-    struct wv_error ignored;
-    char *path = wv_path_join(ws->root, "weaver.yaml");
-    struct wv_json *doc = wv_yaml_parse_file(path, &ignored);
-    const char *d = wv_json_get_str(wv_json_get(doc, "defaults"), "destination");
-    char *out = d ? wv_strdup(d) : NULL;
-    wv_json_free(doc);
-    free(path);
-    return out;
-}
-
 /* Whether run a is newer than run b. */
 static bool newer(const struct stor_zone_manifest *a, const struct stor_zone_manifest *b)
 {
@@ -204,7 +191,7 @@ int core_export_load(const struct core_cmd_env *env, const char *name, struct co
     memset(x, 0, sizeof *x);
     if (!(x->ws = core_cmd_workspace(env, err)))
         return -1;
-    char *dflt = name ? NULL : default_destination(x->ws);
+    char *dflt = name || !x->ws->default_destination ? NULL : wv_strdup(x->ws->default_destination);
     const char *want = name ? name : dflt;
     if (!want) {
         struct wv_buf b = WV_BUF_INIT;

@@ -81,6 +81,7 @@ struct core_workspace {
     char *name;
     char *state_dir;     /* root/.weaver */
     char *db_path;       /* root/.weaver/state.db */
+    char *default_destination; /* defaults.destination, or NULL */
     struct core_destination *dests;
     size_t n_dests;
     struct core_source *sources;
@@ -199,6 +200,8 @@ int core_publish_discard(const struct core_workspace *ws, struct stor_db *db, in
  * a pane in the console, a protocol frame remotely). */
 struct core_out_ops {
     void (*write)(void *ctx, const char *data, size_t len);
+    /* Pushes buffered output to its reader now (may be NULL: unbuffered). */
+    void (*flush)(void *ctx);
 };
 
 struct core_out {
@@ -219,6 +222,8 @@ struct core_cmd_env {
 /* Writes formatted text to an output. */
 void core_printf(const struct core_out *out, const char *fmt, ...) WV_PRINTF(2, 3);
 void core_write(const struct core_out *out, const char *data, size_t len);
+/* Flushes an output (a piped CLI stdout is buffered: an echoed STATE must reach its reader). */
+void core_flush(const struct core_out *out);
 
 /* Runs argv (argv[0] is the first word of the command, e.g. "sync") through the command table.
  * Usage errors are WV_E_USAGE (the CLI exits 2). */

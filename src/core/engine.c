@@ -115,7 +115,7 @@ static void buf_write(void *ctx, const char *data, size_t len)
 static int local_exec(void *ctx, int argc, char **argv, struct wv_buf *out, struct wv_error *err)
 {
     struct local_engine *e = ctx;
-    static const struct core_out_ops ops = {buf_write};
+    static const struct core_out_ops ops = {buf_write, NULL};
     struct core_cmd_env env = {.workspace_flag = e->root};
     env.out = (struct core_out){&ops, out};
     env.diag = (struct core_out){&ops, out};

@@ -542,7 +542,7 @@ struct core_workspace *core_workspace_load(const char *root, struct wv_error *er
         rc = load_sources(ws, err);
     if (rc == 0)
         rc = load_conns(ws, default_dest, err);
-    free(default_dest);
+    ws->default_destination = default_dest;
     if (rc < 0) {
         core_workspace_free(ws);
         return NULL;
@@ -594,6 +594,7 @@ void core_workspace_free(struct core_workspace *ws)
     free(ws->conns);
     free(ws->root);
     free(ws->name);
+    free(ws->default_destination);
     free(ws->state_dir);
     free(ws->db_path);
     free(ws);

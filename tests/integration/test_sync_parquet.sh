@@ -16,6 +16,8 @@ cat >"$ws/weaver.yaml" <<'YAML'
 version: 1
 destinations:
   lake: {path: lake, compression: snappy, file_size: 64KiB}
+  bycursor: {path: lake2, partition_by: cursor, flatten: true}
+defaults: {destination: lake}
 YAML
 cat >"$ws/sources/fk.yaml" <<'YAML'
 connector: builtin:faker
@@ -38,6 +40,12 @@ checks:
   - {stream: users, check: row_count, min: 1000000, severity: error}
 streams:
   - {name: users, sync_mode: incremental, destination_sync_mode: append}
+YAML
+cat >"$ws/connections/parts.yaml" <<'YAML'
+source: fk
+destination: bycursor
+streams:
+  - {name: users, sync_mode: incremental, destination_sync_mode: append, cursor_field: updated_at}
 YAML
 lake="$ws/lake/modes"
 db="$ws/.weaver/state.db"
@@ -130,6 +138,17 @@ assert names["products"]["mode"] == "overwrite" and names["users"]["cursor_field
 assert sum(f["rows"] for f in m["files"] if f["stream"] == "users") == names["users"]["rows"]
 PY
 ok "manifest: files, rows, bytes and sha256 match what is published"
+
+# partitions from the cursor: every row sits in the dt= of its own updated_at (UTC); nested
+# objects flattened into parent_child columns
+FK_COUNT=500 "$W" -w "$ws" sync parts >/dev/null || fail "sync with partition_by: cursor failed"
+p2="$ws/lake2/parts/users"
+expect_eq "$(duck "SELECT count(*), CAST(min(dt) AS VARCHAR),
+  count(*) FILTER (WHERE CAST(dt AS VARCHAR) <> strftime(updated_at AT TIME ZONE 'UTC', '%Y-%m-%d'))
+  FROM read_parquet('$p2/**/*.parquet', hive_partitioning = true)")" "[\"$u1\",\"2024-01-01\",\"0\"]" \
+  "partition_by cursor: each row in the dt= of its updated_at (2024, not the extraction day)"
+expect_eq "$(duck "SELECT count(*) FILTER (WHERE address_city IS NOT NULL) > 0
+  FROM read_parquet('$p2/**/*.parquet')")" "[true]" "flatten: address.city is column address_city"
 
 state=$("$W" -w "$ws" state show modes)
 expect_contains "$state" '"updated_at"' "state committed with the publish"

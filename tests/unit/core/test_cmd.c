@@ -29,7 +29,7 @@ static void buf_write(void *ctx, const char *data, size_t len)
         fail_msg("output buffer full");
 }
 
-static const struct core_out_ops buf_ops = {buf_write};
+static const struct core_out_ops buf_ops = {buf_write, NULL};
 
 struct fixture {
     char *dir; /* temporary directory */
