@@ -18,31 +18,12 @@
 #define CONFIG_MAX (16u * 1024 * 1024)
 #define LINE_MAX_BYTES ((size_t)256 << 20)
 
-/* Writes one message to the output. */
-static void emit_msg(const struct core_cmd_env *env, const struct wv_msg *m)
-{
-    struct wv_buf b = WV_BUF_INIT;
-    wv_msg_write(&b, m, NULL);
-    core_write(&env->out, b.data, b.len);
-    wv_buf_done(&b);
-}
-
-
 /* On failure: a TRACE error message on the output (err stays set: exit 1). The secret never
  * appears in it. */
 static int trace_error(const struct core_cmd_env *env, const char *secret, struct wv_error *err)
 {
-    struct wv_msg m;
     core_dest_scrub(err->msg, sizeof err->msg, secret);
-    const char *ft = err->code == WV_E_CONFIG || err->code == WV_E_PARSE ? "config_error"
-                     : wv_code_retryable(err->code)                      ? "transient_error"
-                                                                         : "system_error";
-    const struct wv_clock *clock = env->clock ? env->clock : wv_clock_system();
-    wv_msg_trace_error(&m, wv_clock_now_ms(clock), err->msg, err->msg, ft);
-    emit_msg(env, &m);
-    wv_msg_done(&m);
-    core_flush(&env->out);
-    return -1;
+    return core_cmd_trace_error(env, err);
 }
 
 /* Reads --config into *cfg (a JSON object). */
@@ -65,7 +46,7 @@ int core_cmd_destination_spec(const struct core_cmd_env *env, int argc, char **a
     (void)argc, (void)argv, (void)err;
     struct wv_msg m;
     wv_msg_spec(&m, core_dest_spec());
-    emit_msg(env, &m);
+    core_cmd_emit_msg(env, &m);
     wv_msg_done(&m);
     return 0;
 }
@@ -166,7 +147,7 @@ int core_cmd_destination_check(const struct core_cmd_env *env, int argc, char **
         wv_msg_connection_status(&m, false, msg);
         free(msg);
     }
-    emit_msg(env, &m);
+    core_cmd_emit_msg(env, &m);
     wv_msg_done(&m);
     core_dest_config_done(&c);
     wv_json_free(cfg);
@@ -193,7 +174,7 @@ static void log_to_out(void *ctx, enum wv_level level, const char *msg)
 {
     struct wv_msg m;
     wv_msg_log(&m, (int)level, msg);
-    emit_msg(ctx, &m);
+    core_cmd_emit_msg(ctx, &m);
     wv_msg_done(&m);
 }
 

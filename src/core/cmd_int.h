@@ -58,6 +58,11 @@ int core_cmd_publish(const struct core_cmd_env *env, int argc, char **argv, stru
 int core_cmd_discard(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err);
 int core_cmd_runs(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err);
 
+/* Writes one Airbyte message (a line) to the command's output. */
+void core_cmd_emit_msg(const struct core_cmd_env *env, const struct wv_msg *m);
+/* Writes err as an Airbyte TRACE error message and flushes; returns -1 (err stays set). */
+int core_cmd_trace_error(const struct core_cmd_env *env, struct wv_error *err);
+
 /* "1.2 MB", "834 B" ... into buf. */
 const char *core_cmd_fmt_bytes(int64_t bytes, char *buf, size_t size);
 /* "12,345" into buf. */

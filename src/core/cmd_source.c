@@ -13,7 +13,7 @@
 #define FLUSH_AT (64u * 1024)
 
 /* Writes one message to the output. */
-static void emit_msg(const struct core_cmd_env *env, const struct wv_msg *m)
+void core_cmd_emit_msg(const struct core_cmd_env *env, const struct wv_msg *m)
 {
     struct wv_buf b;
     wv_buf_init(&b, 0);
@@ -22,8 +22,8 @@ static void emit_msg(const struct core_cmd_env *env, const struct wv_msg *m)
     wv_buf_done(&b);
 }
 
-/* On failure: a TRACE error message on the output (the error stays set: exit 1). */
-static int trace_error(const struct core_cmd_env *env, struct wv_error *err)
+/* On failure: a TRACE error message on the output, flushed (the error stays set: exit 1). */
+int core_cmd_trace_error(const struct core_cmd_env *env, struct wv_error *err)
 {
     struct wv_msg m;
     const char *ft = err->code == WV_E_CONFIG || err->code == WV_E_PARSE ? "config_error"
@@ -31,8 +31,9 @@ static int trace_error(const struct core_cmd_env *env, struct wv_error *err)
                                                                          : "system_error";
     const struct wv_clock *clock = env->clock ? env->clock : wv_clock_system();
     wv_msg_trace_error(&m, wv_clock_now_ms(clock), err->msg, err->msg, ft);
-    emit_msg(env, &m);
+    core_cmd_emit_msg(env, &m);
     wv_msg_done(&m);
+    core_flush(&env->out);
     return -1;
 }
 
@@ -121,12 +122,12 @@ int core_cmd_source_spec(const struct core_cmd_env *env, int argc, char **argv, 
     if (rc == 0) {
         struct wv_msg m;
         wv_msg_spec(&m, spec);
-        emit_msg(env, &m);
+        core_cmd_emit_msg(env, &m);
         wv_msg_done(&m);
     }
     conn_source_free(src);
     wv_json_free(config);
-    return rc < 0 && err->code != WV_E_USAGE ? trace_error(env, err) : rc;
+    return rc < 0 && err->code != WV_E_USAGE ? core_cmd_trace_error(env, err) : rc;
 }
 
 /* source check */
@@ -140,13 +141,13 @@ int core_cmd_source_check(const struct core_cmd_env *env, int argc, char **argv,
     if (rc == 0) {
         struct wv_msg m;
         wv_msg_connection_status(&m, ok, message);
-        emit_msg(env, &m);
+        core_cmd_emit_msg(env, &m);
         wv_msg_done(&m);
     }
     free(message);
     conn_source_free(src);
     wv_json_free(config);
-    return rc < 0 && err->code != WV_E_USAGE ? trace_error(env, err) : rc;
+    return rc < 0 && err->code != WV_E_USAGE ? core_cmd_trace_error(env, err) : rc;
 }
 
 /* source discover */
@@ -159,12 +160,12 @@ int core_cmd_source_discover(const struct core_cmd_env *env, int argc, char **ar
     if (rc == 0) {
         struct wv_msg m;
         wv_msg_catalog(&m, catalog);
-        emit_msg(env, &m);
+        core_cmd_emit_msg(env, &m);
         wv_msg_done(&m);
     }
     conn_source_free(src);
     wv_json_free(config);
-    return rc < 0 && err->code != WV_E_USAGE ? trace_error(env, err) : rc;
+    return rc < 0 && err->code != WV_E_USAGE ? core_cmd_trace_error(env, err) : rc;
 }
 
 struct read_out {
@@ -247,5 +248,5 @@ int core_cmd_source_read(const struct core_cmd_env *env, int argc, char **argv, 
     conn_source_free(src);
     wv_json_free(config);
     wv_json_free(state);
-    return rc < 0 && err->code != WV_E_USAGE ? trace_error(env, err) : rc;
+    return rc < 0 && err->code != WV_E_USAGE ? core_cmd_trace_error(env, err) : rc;
 }

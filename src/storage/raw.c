@@ -33,67 +33,6 @@ static bool valid_component(const char *s)
     return s && *s && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
-/* ---------------- raw ids ---------------- */
-
-/* Fills the writer's 128-bit seed from getrandom, falling back to /dev/urandom. */
-static int raw_seed(struct stor_raw *w, struct wv_error *err)
-{
-    unsigned char b[16];
-    size_t got = 0;
-    while (got < sizeof b) {
-        ssize_t n = getrandom(b + got, sizeof b - got, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    if (got < sizeof b) {
-        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return wv_error_errno(err, errno, "open /dev/urandom");
-        ssize_t n = read(fd, b, sizeof b);
-        int e = errno;
-        close(fd);
-        if (n != (ssize_t)sizeof b)
-            return wv_error_errno(err, n < 0 ? e : EIO, "read /dev/urandom");
-    }
-    memcpy(&w->seed_hi, b, 8);
-    memcpy(&w->seed_lo, b + 8, 8);
-    return 0;
-}
-
-/* A bijection on 62-bit values (xorshift-multiply rounds, each invertible mod 2^62). */
-static uint64_t mix62(uint64_t x)
-{
-    const uint64_t m = (UINT64_C(1) << 62) - 1;
-    x &= m;
-    x ^= x >> 31;
-    x = (x * UINT64_C(0xbf58476d1ce4e5b9)) & m;
-    x ^= x >> 29;
-    x = (x * UINT64_C(0x94d049bb133111eb)) & m;
-    x ^= x >> 32;
-    return x;
-}
-
-/* Writes the next UUID v4 text (36 chars) of this writer: seed mixed with a counter. The low
- * 62 bits are a bijection of the counter, so ids of one writer never repeat. */
-static void raw_uuid(struct stor_raw *w, char out[36])
-{
-    static const char hex[] = "0123456789abcdef";
-    uint64_t c = w->counter++;
-    uint64_t hi = w->seed_hi ^ mix62(c * UINT64_C(0x9e3779b97f4a7c15) + 1);
-    uint64_t lo = w->seed_lo ^ mix62(c);
-    hi = (hi & ~UINT64_C(0xf000)) | UINT64_C(0x4000);
-    lo = (lo & ((UINT64_C(1) << 62) - 1)) | (UINT64_C(1) << 63);
-    int o = 0;
-    for (int i = 0; i < 32; i++) {
-        if (i == 8 || i == 12 || i == 16 || i == 20)
-            out[o++] = '-';
-        uint64_t v = i < 16 ? hi >> (60 - 4 * i) : lo >> (60 - 4 * (i - 16));
-        out[o++] = hex[v & 15];
-    }
-}
 
 /* ---------------- staged parts ---------------- */
 
@@ -396,7 +335,7 @@ struct stor_raw *stor_raw_open(const char *root, const char *run_id, int64_t ext
                          "\"_airbyte_meta\":{\"sync_id\":%lld,\"changes\":[]},\"_airbyte_data\":",
                          (long long)extracted_at_ms, (long long)generation_id, (long long)sync_id);
     w->mid_len = strlen(w->mid);
-    if (raw_seed(w, err) < 0 || wv_fs_mkdirs_durable(root, 0755, err) < 0 ||
+    if (stor_rawid_init(&w->ids, err) < 0 || wv_fs_mkdirs_durable(root, 0755, err) < 0 ||
         wv_fs_rmtree(w->stage, err) < 0 || wv_fs_mkdirs(w->stage, 0755, err) < 0) {
         w->finished = true; /* nothing of ours to remove */
         stor_raw_free(w);
@@ -467,7 +406,7 @@ int stor_raw_write(struct stor_raw *w, const char *ns, const char *stream,
     if (wv_buf_reserve(b, head + 36 + w->mid_len, err) < 0)
         return wv_error_prefix(err, "stream %s", s->label);
     memcpy(b->data + b->len, RAW_ID_HEAD, head);
-    raw_uuid(w, b->data + b->len + head);
+    stor_rawid_next(&w->ids, b->data + b->len + head);
     memcpy(b->data + b->len + head + 36, w->mid, w->mid_len);
     b->len += head + 36 + w->mid_len;
     if (wv_json_write(b, data, err) < 0 || wv_buf_append(b, "}\n", 2, err) < 0) {

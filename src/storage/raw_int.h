@@ -9,6 +9,7 @@
 
 #include "base/buf.h"
 #include "storage/storage.h"
+#include "storage/storage_int.h"
 
 #define RAW_FLUSH_AT ((size_t)1 << 20) /* a part's buffer is written out past 1 MiB */
 
@@ -46,7 +47,7 @@ struct stor_raw {
     char date[16]; /* partition date of extracted_at */
     char *mid;     /* line text between the raw id and the data object */
     size_t mid_len;
-    uint64_t seed_hi, seed_lo, counter;
+    struct stor_rawid ids;
     struct raw_stream **streams;
     size_t n;
     size_t last; /* index of the stream written last (lookup shortcut) */

@@ -23,67 +23,6 @@
 
 #define ZONE_DEFAULT_FILE_BYTES ((int64_t)128 << 20)
 
-/* ---------------- raw ids ---------------- */
-
-/* Fills the 128-bit seed from getrandom, falling back to /dev/urandom. */
-static int zone_seed(struct stor_zone *z, struct wv_error *err)
-{
-    unsigned char b[16];
-    size_t got = 0;
-    while (got < sizeof b) {
-        ssize_t n = getrandom(b + got, sizeof b - got, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    if (got < sizeof b) {
-        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return wv_error_errno(err, errno, "open /dev/urandom");
-        ssize_t n = read(fd, b, sizeof b);
-        int e = errno;
-        close(fd);
-        if (n != (ssize_t)sizeof b)
-            return wv_error_errno(err, n < 0 ? e : EIO, "read /dev/urandom");
-    }
-    memcpy(&z->seed_hi, b, 8);
-    memcpy(&z->seed_lo, b + 8, 8);
-    return 0;
-}
-
-/* An invertible mix of 62-bit values (so distinct counters give distinct ids). */
-static uint64_t mix62(uint64_t x)
-{
-    const uint64_t m = (UINT64_C(1) << 62) - 1;
-    x &= m;
-    x ^= x >> 31;
-    x = (x * UINT64_C(0xbf58476d1ce4e5b9)) & m;
-    x ^= x >> 29;
-    x = (x * UINT64_C(0x94d049bb133111eb)) & m;
-    x ^= x >> 32;
-    return x;
-}
-
-/* The next UUID v4 text of this run (36 chars and a NUL). */
-static void zone_uuid(struct stor_zone *z, char out[37])
-{
-    static const char hex[] = "0123456789abcdef";
-    uint64_t c = z->counter++;
-    uint64_t hi = z->seed_hi ^ mix62(c * UINT64_C(0x9e3779b97f4a7c15) + 1);
-    uint64_t lo = z->seed_lo ^ mix62(c);
-    hi = (hi & ~UINT64_C(0xf000)) | UINT64_C(0x4000);
-    lo = (lo & ((UINT64_C(1) << 62) - 1)) | (UINT64_C(1) << 63);
-    int o = 0;
-    for (int i = 0; i < 32; i++) {
-        if (i == 8 || i == 12 || i == 16 || i == 20)
-            out[o++] = '-';
-        uint64_t v = i < 16 ? hi >> (60 - 4 * i) : lo >> (60 - 4 * (i - 16));
-        out[o++] = hex[v & 15];
-    }
-    out[o] = '\0';
-}
 
 /* ---------------- helpers ---------------- */
 
@@ -316,7 +255,7 @@ struct stor_zone *stor_zone_open(const char *stage_dir, const char *run_id, int6
     char **names = NULL;
     int rc = stor_zone_int_tmpl_parse(&z->tmpl, tmpl, err);
     if (rc == 0)
-        rc = zone_seed(z, err);
+        rc = stor_rawid_init(&z->ids, err);
     if (rc == 0)
         rc = wv_fs_list(stage_dir, &names, err);
     if (rc == 0 && names[0])
@@ -433,7 +372,8 @@ int stor_zone_write(struct stor_zone *z, const char *ns, const char *stream,
         wv_json_push(wv_json_get(meta, "changes"), c);
     }
     char id[37];
-    zone_uuid(z, id);
+    stor_rawid_next(&z->ids, id);
+    id[36] = '\0';
     struct wv_json id_node = text_node(WV_JSON_STRING, id);
     struct wv_json at_node = text_node(WV_JSON_STRING, z->extracted_iso);
     struct wv_json gen_node = text_node(WV_JSON_NUMBER, z->gen_text);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "storage/storage.h"
+#include "storage/storage_int.h"
 
 #define ZONE_DEFAULT_TEMPLATE "{namespace}/{stream}/dt={date}/{run_id}-{part}.parquet"
 #define ZONE_HIVE_DEFAULT "__HIVE_DEFAULT_PARTITION__"
@@ -174,7 +175,8 @@ struct stor_zone {
     struct zone_when run_when;
     char sync_text[32], gen_text[32];
     struct wv_json *meta; /* {"sync_id":N,"changes":[]} */
-    uint64_t seed_hi, seed_lo, counter, tick;
+    struct stor_rawid ids;
+    uint64_t tick;
     struct zone_stream **streams;
     size_t n;
     struct zone_set rels;          /* every rel of this run (names never repeat) */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fs.h"
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/yaml.h"
@@ -44,6 +45,19 @@ static inline struct wv_json *wv_test_yaml(const char *text, const char *origin)
     if (!j)
         fail_msg("bad test YAML <%s>: %s", text, err.msg);
     return j;
+}
+
+/* Writes root/rel (creating its directory); fails the test on error. */
+static inline void wv_test_put(const char *root, const char *rel, const char *text)
+{
+    struct wv_error err = {0};
+    char *path = wv_path_join(root, rel);
+    char *parent = wv_path_dirname(path);
+    if (wv_fs_mkdirs(parent, 0755, &err) < 0 ||
+        wv_fs_write_atomic(path, text, strlen(text), 0644, &err) < 0)
+        fail_msg("writing %s: %s", path, err.msg);
+    free(parent);
+    free(path);
 }
 
 #endif

@@ -26,6 +26,7 @@
 #include "base/fs.h"
 #include "base/mem.h"
 #include "storage/storage.h"
+#include "integration/storage/s3_fixture.h"
 #include "unit/testutil.h"
 
 #define BUCKET "wv-test"
@@ -35,24 +36,12 @@ static char *g_endpoint;
 static char *g_dir;
 static bool g_have_pkg;
 
-/* The s3rver package directory, from WEAVER_TEST_DATA (tests/data). Caller frees. */
-static char *s3rver_dir(void)
-{
-    const char *data = getenv("WEAVER_TEST_DATA");
-    char *d =
-        wv_asprintf("%s/../readers/node_modules/@20minutes/s3rver", data ? data : "tests/data");
-    if (!wv_fs_is_dir(d)) {
-        free(d);
-        return NULL;
-    }
-    return d;
-}
 
 /* Starts s3rver on 127.0.0.1:0 and reads the port it prints. */
 static int start_server(void **state)
 {
     (void)state;
-    char *pkg = s3rver_dir();
+    char *pkg = s3_fixture_pkg();
     g_dir = wv_test_tmpdir("s3");
     if (!pkg || !g_dir) {
         free(pkg);
@@ -66,32 +55,10 @@ static int start_server(void **state)
         "configureBuckets:[{name:'" BUCKET "',configs:[]}]}).run()"
         ".then(({port})=>{console.log('PORT '+port)}).catch(e=>{console.error(e);process.exit(1)})",
         "process.argv[1]", "process.argv[2]");
-    int fds[2];
-    if (pipe(fds) < 0)
-        return -1;
-    g_pid = fork();
-    if (g_pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        execlp("node", "node", "--openssl-legacy-provider", "-e", js, pkg, data, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    char line[128] = {0};
-    size_t n = 0;
-    while (n < sizeof line - 1) {
-        ssize_t k = read(fds[0], line + n, 1);
-        if (k <= 0 || line[n] == '\n')
-            break;
-        n++;
-    }
-    close(fds[0]);
+    g_pid = s3_fixture_start(js, pkg, data, NULL, &g_endpoint);
     free(js);
     free(data);
     free(pkg);
-    int port = 0;
-    if (sscanf(line, "PORT %d", &port) == 1 && port > 0)
-        g_endpoint = wv_asprintf("http://127.0.0.1:%d", port);
     return 0;
 }
 

@@ -29,6 +29,7 @@
 #include "base/mem.h"
 #include "base/sha256.h"
 #include "storage/storage.h"
+#include "integration/storage/s3_fixture.h"
 #include "unit/testutil.h"
 
 #define BUCKET "wv-up"
@@ -39,18 +40,6 @@ static char *g_endpoint;
 static char *g_dir;
 static bool g_have_pkg;
 
-/* The s3rver package directory, from WEAVER_TEST_DATA (tests/data). Caller frees. */
-static char *s3rver_dir(void)
-{
-    const char *data = getenv("WEAVER_TEST_DATA");
-    char *d =
-        wv_asprintf("%s/../readers/node_modules/@20minutes/s3rver", data ? data : "tests/data");
-    if (!wv_fs_is_dir(d)) {
-        free(d);
-        return NULL;
-    }
-    return d;
-}
 
 /* The server script: argv[1] package dir, argv[2] data dir, argv[3] aborts log. */
 static const char *const g_js =
@@ -86,7 +75,7 @@ static const char *const g_js =
 static int start_server(void **state)
 {
     (void)state;
-    char *pkg = s3rver_dir();
+    char *pkg = s3_fixture_pkg();
     g_dir = wv_test_tmpdir("s3up");
     if (!pkg || !g_dir) {
         free(pkg);
@@ -94,33 +83,10 @@ static int start_server(void **state)
     }
     g_have_pkg = true;
     char *data = wv_asprintf("%s/data", g_dir), *aborts = wv_asprintf("%s/aborts.log", g_dir);
-    int fds[2];
-    if (pipe(fds) < 0)
-        return -1;
-    g_pid = fork();
-    if (g_pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        execlp("node", "node", "--openssl-legacy-provider", "-e", g_js, pkg, data, aborts,
-               (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    char line[128] = {0};
-    size_t n = 0;
-    while (n < sizeof line - 1) {
-        ssize_t k = read(fds[0], line + n, 1);
-        if (k <= 0 || line[n] == '\n')
-            break;
-        n++;
-    }
-    close(fds[0]);
+    g_pid = s3_fixture_start(g_js, pkg, data, aborts, &g_endpoint);
     free(aborts);
     free(data);
     free(pkg);
-    int port = 0;
-    if (sscanf(line, "PORT %d", &port) == 1 && port > 0)
-        g_endpoint = wv_asprintf("http://127.0.0.1:%d", port);
     return 0;
 }
 

@@ -17,19 +17,6 @@
 #include "base/fs.h"
 #include "core/core.h"
 
-/* Writes root/rel (creating its directory), failing the test on error. */
-static void put(const char *root, const char *rel, const char *text)
-{
-    struct wv_error err = {0};
-    char *path = wv_path_join(root, rel);
-    char *parent = wv_path_dirname(path);
-    if (wv_fs_mkdirs(parent, 0755, &err) < 0 ||
-        wv_fs_write_atomic(path, text, strlen(text), 0644, &err) < 0)
-        fail_msg("writing %s: %s", path, err.msg);
-    free(parent);
-    free(path);
-}
-
 static int setup(void **state)
 {
     char *dir = wv_test_tmpdir("dest");
@@ -49,7 +36,7 @@ static int teardown(void **state)
 
 static struct core_workspace *load(const char *dir, const char *yaml)
 {
-    put(dir, "weaver.yaml", yaml);
+    wv_test_put(dir, "weaver.yaml", yaml);
     struct wv_error err = {0};
     struct core_workspace *ws = core_workspace_load(dir, &err);
     if (!ws)
@@ -83,7 +70,7 @@ static void test_local_defaults(void **state)
 static void test_s3_target(void **state)
 {
     const char *dir = *state;
-    put(dir, "secrets/s3", "sEcReT-value\n");
+    wv_test_put(dir, "secrets/s3", "sEcReT-value\n");
     setenv("WV_TEST_KEY", "AKIDEXAMPLE", 1);
     struct core_workspace *ws = load(
         dir, "version: 1\ndestinations:\n"

@@ -56,19 +56,6 @@ static int teardown(void **state)
     return r;
 }
 
-/* Writes root/rel (creating its directory), failing the test on error. */
-static void put(const char *root, const char *rel, const char *text)
-{
-    struct wv_error err = {0};
-    char *path = wv_path_join(root, rel);
-    char *parent = wv_path_dirname(path);
-    if (wv_fs_mkdirs(parent, 0755, &err) < 0 ||
-        wv_fs_write_atomic(path, text, strlen(text), 0644, &err) < 0)
-        fail_msg("writing %s: %s", path, err.msg);
-    free(parent);
-    free(path);
-}
-
 /* Loads the workspace, failing the test with the error message if it cannot. */
 static struct core_workspace *load_ok(const char *root)
 {
@@ -121,11 +108,11 @@ static void assert_path(const struct wv_path *p, const char *want)
 static void test_find_flag(void **state)
 {
     struct fixture *f = *state;
-    put(f->dir, "weaver.yaml", MAIN_YAML);
+    wv_test_put(f->dir, "weaver.yaml", MAIN_YAML);
     char *root = NULL;
     struct wv_error err = {0};
     char *messy = wv_asprintf("%s/./sources/..", f->dir);
-    put(f->dir, "sources/s.yaml", SOURCE_YAML);
+    wv_test_put(f->dir, "sources/s.yaml", SOURCE_YAML);
     assert_int_equal(core_workspace_find(messy, &root, &err), 0);
     assert_string_equal(root, f->root);
     free(root);
@@ -165,8 +152,8 @@ static void test_find_flag_missing(void **state)
 static void test_find_env(void **state)
 {
     struct fixture *f = *state;
-    put(f->dir, "a/weaver.yaml", MAIN_YAML);
-    put(f->dir, "b/weaver.yaml", MAIN_YAML);
+    wv_test_put(f->dir, "a/weaver.yaml", MAIN_YAML);
+    wv_test_put(f->dir, "b/weaver.yaml", MAIN_YAML);
     char *a = wv_asprintf("%s/a", f->root), *b = wv_asprintf("%s/b", f->root);
     setenv("WEAVER_WORKSPACE", a, 1);
     char *root = NULL;
@@ -191,10 +178,10 @@ static void test_find_env(void **state)
 static void test_find_cwd_parents(void **state)
 {
     struct fixture *f = *state;
-    put(f->dir, "weaver.yaml", MAIN_YAML);
-    put(f->dir, "inner/weaver.yaml", MAIN_YAML);
-    put(f->dir, "sources/deep/er/x.txt", "x");
-    put(f->dir, "inner/deep/x.txt", "x");
+    wv_test_put(f->dir, "weaver.yaml", MAIN_YAML);
+    wv_test_put(f->dir, "inner/weaver.yaml", MAIN_YAML);
+    wv_test_put(f->dir, "sources/deep/er/x.txt", "x");
+    wv_test_put(f->dir, "inner/deep/x.txt", "x");
     char *old = getcwd(NULL, 0);
     assert_non_null(old);
     setenv("WEAVER_WORKSPACE", "", 1); /* empty: ignored */
@@ -266,7 +253,7 @@ static void test_find_cwd_none(void **state)
 static void test_load_minimal(void **state)
 {
     struct fixture *f = *state;
-    put(f->dir, "weaver.yaml", "destinations:\n  raw:\n    path: raw\n");
+    wv_test_put(f->dir, "weaver.yaml", "destinations:\n  raw:\n    path: raw\n");
     struct core_workspace *ws = load_ok(f->dir);
     assert_string_equal(ws->root, f->root);
     char *stem = wv_path_stem(f->root, NULL);
@@ -298,7 +285,7 @@ static void test_load_minimal(void **state)
 static void test_load_empty_main(void **state)
 {
     struct fixture *f = *state;
-    put(f->dir, "weaver.yaml", "");
+    wv_test_put(f->dir, "weaver.yaml", "");
     struct wv_error err = {0};
     assert_null(core_workspace_load(f->dir, &err));
     assert_int_equal(err.code, WV_E_CONFIG);
@@ -363,18 +350,18 @@ static const char full_conn[] = "name: orders_sync\n"
 static void test_load_full(void **state)
 {
     struct fixture *f = *state;
-    put(f->dir, "weaver.yaml", full_main);
-    put(f->dir, "sources/postgres.yaml",
+    wv_test_put(f->dir, "weaver.yaml", full_main);
+    wv_test_put(f->dir, "sources/postgres.yaml",
         "name: pg\nconnector: builtin:faker\ndescription: x\nconfig:\n  count: 5\n"
         "  nested: {a: [1, \"{{ env.X }}\"]}\n");
-    put(f->dir, "sources/faker.yaml", SOURCE_YAML);
-    put(f->dir, "sources/README.md", "not yaml: [");
-    put(f->dir, "connections/orders.yaml", full_conn);
-    put(f->dir, "connections/hourly.yaml",
+    wv_test_put(f->dir, "sources/faker.yaml", SOURCE_YAML);
+    wv_test_put(f->dir, "sources/README.md", "not yaml: [");
+    wv_test_put(f->dir, "connections/orders.yaml", full_conn);
+    wv_test_put(f->dir, "connections/hourly.yaml",
         "source: faker\nschedule: {every: 1h}\nstreams: [users]\n");
-    put(f->dir, "connections/nightly.yaml",
+    wv_test_put(f->dir, "connections/nightly.yaml",
         "source: faker\nschedule: {cron: \"0 2 * * *\"}\nstreams: [users]\nschedule: null\n");
-    put(f->dir, "connections/notes.txt", "ignored");
+    wv_test_put(f->dir, "connections/notes.txt", "ignored");
     struct core_workspace *ws = load_ok(f->dir);
 
     assert_string_equal(ws->name, "shop");
@@ -478,9 +465,9 @@ static void test_load_full(void **state)
 static void test_load_single_destination_default(void **state)
 {
     struct fixture *f = *state;
-    put(f->dir, "weaver.yaml", "version: 1\ndestinations:\n  only:\n    path: out\n");
-    put(f->dir, "sources/s.yaml", SOURCE_YAML);
-    put(f->dir, "connections/c.yaml", "source: s\nstreams: [a, b]\n");
+    wv_test_put(f->dir, "weaver.yaml", "version: 1\ndestinations:\n  only:\n    path: out\n");
+    wv_test_put(f->dir, "sources/s.yaml", SOURCE_YAML);
+    wv_test_put(f->dir, "connections/c.yaml", "source: s\nstreams: [a, b]\n");
     struct core_workspace *ws = load_ok(f->dir);
     assert_string_equal(ws->conns[0].destination, "only");
     assert_int_equal(ws->conns[0].n_streams, 2);
@@ -492,9 +479,9 @@ static void test_load_single_destination_default(void **state)
 static void test_load_yml_extension(void **state)
 {
     struct fixture *f = *state;
-    put(f->dir, "weaver.yaml", MAIN_YAML);
-    put(f->dir, "sources/pg.yml", SOURCE_YAML);
-    put(f->dir, "connections/c.yml", "source: pg\nstreams: [a]\n");
+    wv_test_put(f->dir, "weaver.yaml", MAIN_YAML);
+    wv_test_put(f->dir, "sources/pg.yml", SOURCE_YAML);
+    wv_test_put(f->dir, "connections/c.yml", "source: pg\nstreams: [a]\n");
     struct wv_error err = {0};
     struct core_workspace *ws = core_workspace_load(f->dir, &err);
     if (!ws)
@@ -509,9 +496,9 @@ static void test_load_yml_extension(void **state)
 static void test_source_config(void **state)
 {
     struct fixture *f = *state;
-    put(f->dir, "weaver.yaml", MAIN_YAML);
-    put(f->dir, "secrets/key.txt", "s3cr3t\n");
-    put(f->dir, "sources/s.yaml",
+    wv_test_put(f->dir, "weaver.yaml", MAIN_YAML);
+    wv_test_put(f->dir, "secrets/key.txt", "s3cr3t\n");
+    wv_test_put(f->dir, "sources/s.yaml",
         "connector: builtin:faker\nconfig:\n  key: \"{{ file('secrets/key.txt') }}\"\n"
         "  user: \"{{ env.WV_TEST_WS_USER }}\"\n");
     struct core_workspace *ws = load_ok(f->dir);
@@ -791,12 +778,12 @@ static void run_err_case(const struct fixture *f, const struct err_case *c)
     struct wv_error err = {0};
     if (wv_fs_rmtree(f->dir, &err) < 0 || wv_fs_mkdirs(f->dir, 0700, &err) < 0)
         fail_msg("%s: %s", c->what, err.msg);
-    put(f->dir, "weaver.yaml", c->main ? c->main : MAIN_YAML);
-    put(f->dir, "sources/s.yaml", SOURCE_YAML);
+    wv_test_put(f->dir, "weaver.yaml", c->main ? c->main : MAIN_YAML);
+    wv_test_put(f->dir, "sources/s.yaml", SOURCE_YAML);
     if (c->rel)
-        put(f->dir, c->rel, c->text);
+        wv_test_put(f->dir, c->rel, c->text);
     if (c->rel2)
-        put(f->dir, c->rel2, c->text2);
+        wv_test_put(f->dir, c->rel2, c->text2);
     struct core_workspace *ws = core_workspace_load(f->dir, &err);
     if (ws) {
         core_workspace_free(ws);
@@ -821,8 +808,8 @@ static void test_load_errors(void **state)
 static void test_load_yaml_syntax_error(void **state)
 {
     struct fixture *f = *state;
-    put(f->dir, "weaver.yaml", MAIN_YAML);
-    put(f->dir, "connections/c.yaml", "source: s\nstreams: [a, b\n");
+    wv_test_put(f->dir, "weaver.yaml", MAIN_YAML);
+    wv_test_put(f->dir, "connections/c.yaml", "source: s\nstreams: [a, b\n");
     struct wv_error err = {0};
     assert_null(core_workspace_load(f->dir, &err));
     assert_int_equal(err.code, WV_E_PARSE);

@@ -29,17 +29,6 @@
             fail_msg("%s: %s", #call, err.msg);                                                    \
     } while (0)
 
-/* Writes text to root/rel, creating directories. */
-static void put(const char *root, const char *rel, const char *text)
-{
-    struct wv_error err = {0};
-    char *path = wv_path_join(root, rel), *dir = wv_path_dirname(path);
-    OK(wv_fs_mkdirs(dir, 0755, &err));
-    OK(wv_fs_write_atomic(path, text, strlen(text), 0644, &err));
-    free(dir);
-    free(path);
-}
-
 /* The content of root/rel (NULL if missing). Caller frees. */
 static char *get(const char *root, const char *rel)
 {
@@ -83,7 +72,7 @@ static int count(const char *hay, const char *needle)
 /* A staged file of the run: stage/rel with text. */
 static struct stor_zone_file staged(const char *stage, const char *rel, const char *text)
 {
-    put(stage, rel, text);
+    wv_test_put(stage, rel, text);
     return (struct stor_zone_file){.rel = wv_strdup(rel),
                                    .stage_path = wv_path_join(stage, rel),
                                    .stream = wv_strdup("s"),
@@ -129,16 +118,16 @@ static void test_publish_local(void **state)
     char *tmp = wv_test_tmpdir("pub");
     char *root = wv_path_join(tmp, "zone"), *stage = wv_path_join(tmp, "stage/run2");
     /* what earlier runs left */
-    put(root, "users/dt=2024-01-01/run1-000.parquet", "old1");
-    put(root, "users/dt=2024-01-01/run1-001.parquet", "old2");
-    put(root, "users/dt=2023-12-31/run0-000.parquet", "old0");
-    put(root, "users/dt=2024-01-02/run1-000.parquet", "old3");
-    put(root, "users/notes.txt", "not parquet");
-    put(root, "users/_staging/x.parquet", "hidden");
-    put(root, "users_archive/a.parquet", "other stream, same leading name");
-    put(root, "orders/dt=2024-01-01/run1-000.parquet", "ord1");
-    put(root, "ns1/events/dt=2024-01-01/run1-000.parquet", "ev1");
-    put(root, "_runs/run1/_manifest.json", "{}");
+    wv_test_put(root, "users/dt=2024-01-01/run1-000.parquet", "old1");
+    wv_test_put(root, "users/dt=2024-01-01/run1-001.parquet", "old2");
+    wv_test_put(root, "users/dt=2023-12-31/run0-000.parquet", "old0");
+    wv_test_put(root, "users/dt=2024-01-02/run1-000.parquet", "old3");
+    wv_test_put(root, "users/notes.txt", "not parquet");
+    wv_test_put(root, "users/_staging/x.parquet", "hidden");
+    wv_test_put(root, "users_archive/a.parquet", "other stream, same leading name");
+    wv_test_put(root, "orders/dt=2024-01-01/run1-000.parquet", "ord1");
+    wv_test_put(root, "ns1/events/dt=2024-01-01/run1-000.parquet", "ev1");
+    wv_test_put(root, "_runs/run1/_manifest.json", "{}");
     struct stor_zone_file f[3] = {
         staged(stage, "users/dt=2024-01-02/run2-000.parquet", "new1"),
         staged(stage, "users/dt=2024-01-02/run2-001.parquet", "new2"),
@@ -199,7 +188,7 @@ static void test_publish_local_resume(void **state)
     (void)state;
     char *tmp = wv_test_tmpdir("pubres");
     char *root = wv_path_join(tmp, "zone"), *stage = wv_path_join(tmp, "stage/run3");
-    put(root, "users/dt=2024-01-01/run1-000.parquet", "old1");
+    wv_test_put(root, "users/dt=2024-01-01/run1-000.parquet", "old1");
     struct stor_zone_file f[3] = {
         staged(stage, "users/dt=2024-01-03/run3-000.parquet", "aaaa"),
         staged(stage, "users/dt=2024-01-03/run3-001.parquet", "bbbbb"),
@@ -236,7 +225,7 @@ static void test_publish_local_resume(void **state)
     assert_non_null(strstr(err.msg, "publish users/dt=2024-01-03/run3-002.parquet: staged file "));
     /* a file moved but of another size than staged is not taken as published */
     wv_error_clear(&err);
-    put(root, f[2].rel, "different");
+    wv_test_put(root, f[2].rel, "different");
     assert_int_equal(stor_zone_publish(&t, f, 3, MANIFEST3, NULL, NULL, &err), -1);
     wv_buf_done(&logs);
     free(dir);
@@ -333,7 +322,7 @@ static void test_publish_refused(void **state)
     assert_true(wv_fs_exists(f[0].stage_path));
     /* prefix "" overwrite: warned, nothing deleted */
     wv_error_clear(&err);
-    put(root, "old.parquet", "o");
+    wv_test_put(root, "old.parquet", "o");
     struct wv_buf logs;
     wv_buf_init(&logs, 0);
     struct wv_log log = {.fn = log_line, .ctx = &logs, .min = WV_LOG_INFO};
