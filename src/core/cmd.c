@@ -145,14 +145,16 @@ static const struct cmd_def commands[] = {
      "text); optional columns accept null and missing members. Compression defaults to none; "
      "row groups close after about N bytes (default 128 MiB). Values are dictionary-encoded "
      "(RLE_DICTIONARY) unless --dictionary off; a column chunk whose dictionary passes "
-     "--dictionary-bytes (default 1 MiB) continues PLAIN. S.json may instead be a stream's JSON "
+     "--dictionary-bytes (default 1 MiB), or is not smaller than PLAIN after 8192 values, "
+     "continues PLAIN. S.json may instead be a stream's JSON "
      "schema ({\"type\":\"object\",\"properties\":...}): integer -> int64, number -> double, "
      "string with format date-time -> timestamp, date -> date, objects, arrays and unions -> "
      "json, types with null -> optional; then Airbyte's meta columns _airbyte_raw_id, "
      "_airbyte_extracted_at, _airbyte_meta and _airbyte_generation_id come first (filled in "
      "when a record lacks them; --airbyte-meta off leaves them out) and a value that does not "
-     "fit its column is written as null and recorded in _airbyte_meta.changes. Otherwise a value that does not fit its "
-     "column fails with the line and column; the output appears only when complete.",
+     "fit its column is written as null and recorded in _airbyte_meta.changes. Otherwise a "
+     "value that does not fit its column fails with the line and column; the output appears "
+     "only when complete.",
      2, 2, core_cmd_parquet_write,
      "--schema --compression --row-group-bytes --dictionary --dictionary-bytes --airbyte-meta"},
     {"parquet inspect", "[--rows N] FILE", "describe a Parquet file and show its first rows",

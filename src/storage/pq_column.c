@@ -188,8 +188,8 @@ static bool dict_pays(const struct pq_col *c)
 
 /* Appends a value: the dictionary first (a new key past the budget, or a dictionary that does
  * not pay after PQ_DICT_PROBE values, ends the dictionary-encoded pages: the open page is
- * flushed and the rest of the chunk is PLAIN), then the page. A key
- * already in the dictionary is already in the statistics. */
+ * flushed and the rest of the chunk is PLAIN), then the page. A key already in the dictionary
+ * is already in the statistics. */
 int stor_pq_col_append(struct stor_pq_writer *w, struct pq_col *c, const struct pq_val *v,
                        struct wv_error *err)
 {

@@ -190,7 +190,8 @@ int stor_pq_convert(const struct stor_pq_writer *w, struct pq_col *c, const stru
         v->s = j->s, v->n = j->slen;
         break;
     case STOR_PQ_TIMESTAMP:
-        ok = j->type == WV_JSON_STRING && stor_pq_parse_timestamp_us(j->s, j->slen, &v->i) == 0;
+        ok = j->type == WV_JSON_STRING &&
+             stor_pq_parse_timestamp_cached(j->s, j->slen, &c->dates, &v->i) == 0;
         break;
     case STOR_PQ_DATE: {
         int32_t d = 0;

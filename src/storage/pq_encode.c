@@ -304,10 +304,28 @@ int stor_pq_parse_date(const char *s, size_t n, int32_t *days)
 /* Parses an RFC 3339 date-time into UTC microseconds. */
 int stor_pq_parse_timestamp_us(const char *s, size_t n, int64_t *us)
 {
+    return stor_pq_parse_timestamp_cached(s, n, NULL, us);
+}
+
+/* The same, the date part ("YYYY-MM-DD", always 10 bytes) taken from the cache when it holds
+ * those bytes, else parsed and remembered. */
+int stor_pq_parse_timestamp_cached(const char *s, size_t n, struct pq_date_cache *cache,
+                                   int64_t *us)
+{
     size_t i = 0;
     int64_t days;
     int hh, mm, ss, frac = 0, oh = 0, om = 0, sign = 0;
-    if (parse_ymd(s, n, &i, &days) < 0 || i >= n || (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
+    if (cache && cache->valid && n > 10 && memcmp(s, cache->ymd, 10) == 0) {
+        days = cache->days, i = 10;
+    } else {
+        if (parse_ymd(s, n, &i, &days) < 0)
+            return -1;
+        if (cache) {
+            memcpy(cache->ymd, s, 10);
+            cache->days = days, cache->valid = true;
+        }
+    }
+    if (i >= n || (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
         return -1;
     i++;
     if (digits(s, n, &i, 2, &hh) < 0 || i >= n || s[i++] != ':' || digits(s, n, &i, 2, &mm) < 0 ||

@@ -203,6 +203,16 @@ int stor_pq_decompress(int codec, const void *in, size_t n, void *out, size_t ou
  * ' ' or 'T' separator, up to 9 fraction digits, truncated to microseconds) into microseconds
  * since the epoch, UTC. -1 if malformed. */
 int stor_pq_parse_timestamp_us(const char *s, size_t n, int64_t *us);
+/* The date part of the last timestamp a column parsed (consecutive values usually share it). */
+struct pq_date_cache {
+    char ymd[10];
+    int64_t days;
+    bool valid;
+};
+/* stor_pq_parse_timestamp_us, with the date part looked up in cache (borrowed, may be NULL)
+ * first and remembered there. */
+int stor_pq_parse_timestamp_cached(const char *s, size_t n, struct pq_date_cache *cache,
+                                   int64_t *us);
 /* Parses "YYYY-MM-DD" into days since the epoch. -1 if malformed. */
 int stor_pq_parse_date(const char *s, size_t n, int32_t *days);
 

@@ -32,7 +32,8 @@ struct pq_col {
     int64_t imin, imax;
     double dmin, dmax;
     struct wv_buf smin, smax;
-    struct wv_buf tmp; /* the row being converted: text of a JSON value */
+    struct wv_buf tmp;          /* the row being converted: text of a JSON value */
+    struct pq_date_cache dates; /* TIMESTAMP: the last date part parsed */
     /* dictionary of the current chunk (Encodings.md "Dictionary Encoding") */
     bool dict_on;     /* values of the open page go to the dictionary */
     bool chunk_plain; /* the chunk has PLAIN data pages */

@@ -257,7 +257,8 @@ struct stor_pq_options {
     int64_t page_bytes;      /* approximate bytes per data page; 0 = 1 MiB */
     bool no_dictionary;       /* PLAIN only; by default every column but BOOLEAN is
                                  RLE_DICTIONARY-encoded, falling back to PLAIN for the rest of
-                                 the column chunk once its dictionary passes dictionary_bytes */
+                                 the column chunk once its dictionary passes dictionary_bytes
+                                 or is not smaller than PLAIN after 8192 values */
     int64_t dictionary_bytes; /* dictionary page budget per column chunk; 0 = 1 MiB */
     bool airbyte_changes;     /* with a JSON column "_airbyte_meta": a value that does not fit
                                  its optional column is written as null and recorded in that

@@ -54,7 +54,8 @@ for seed in $(seq 1 12); do
   cases gen-random "$d" "$seed"
   mapfile -t flags <"$d/flags"
   "$W" parquet write --schema "$d/schema.json" "${flags[@]}" "$d/in.jsonl" "$d/out.parquet" \
-    >"$d/w.out" 2>&1 || fail "random seed $seed (${flags[*]}): write failed: $(head -c 600 "$d/w.out")"
+    >"$d/w.out" 2>&1 ||
+    fail "random seed $seed (${flags[*]}): write failed: $(head -c 600 "$d/w.out")"
   for r in duckdb arrow; do
     read_pq "$r" "$d/out.parquet" >"$d/$r.out" 2>"$d/$r.err" ||
       fail "random seed $seed: $r could not read the file: $(head -c 600 "$d/$r.err")"
@@ -64,7 +65,8 @@ for seed in $(seq 1 12); do
   read_pq meta "$d/out.parquet" >"$d/meta.out" || fail "random seed $seed: parquet_metadata failed"
   cases meta "$d" "$d/meta.out" "$(cat "$d/codec")" >"$d/meta.chk" 2>&1 ||
     fail "random seed $seed (${flags[*]}): footer: $(head -c 800 "$d/meta.chk")"
-  ok "random seed $seed: $(sed 's/ to .*//' "$d/w.out"), $(tr '\n' ' ' <"$d/flags")- both readers exact, footer agrees"
+  ok "random seed $seed: $(sed 's/ to .*//' "$d/w.out"), $(tr '\n' ' ' <"$d/flags")-" \
+    "both readers exact, footer agrees"
   rm -rf "$d"
 done
 
@@ -164,14 +166,15 @@ done
 # buffer), no newline after the last line; every row arrives intact.
 python3 - "$T/lines.jsonl" <<'PY'
 import json, sys
-with open(sys.argv[1], "w", newline="") as f:
+with open(sys.argv[1], "w", newline="", encoding="utf-8") as f:
     f.write(json.dumps({"k": 1, "s": "crlf"}) + "\r\n\n  \t\r\n")
     f.write(json.dumps({"k": 2, "s": "é" * (3 << 19)}, ensure_ascii=False) + "\n")
     f.write(json.dumps({"k": 3, "s": "last"}))
 PY
 "$W" parquet write --schema "$T/big.json" --compression snappy "$T/lines.jsonl" "$T/lines.parquet" \
   >"$T/lines.out" || fail "input lines: write failed"
-expect_contains "$(cat "$T/lines.out")" "wrote 3 rows" "input lines: 3 rows from CRLF, blank and long lines"
+expect_contains "$(cat "$T/lines.out")" "wrote 3 rows" \
+  "input lines: 3 rows from CRLF, blank and long lines"
 for r in duckdb arrow; do
   got=$(read_pq "$r" "$T/lines.parquet" | python3 -c '
 import json, sys

@@ -228,6 +228,26 @@ static void test_time_parsing(void **state)
     assert_int_equal(stor_pq_parse_date("0001-01-01", 10, &d), 0);
     assert_int_equal(d, -719162);
     assert_int_equal(stor_pq_parse_date("2024-02-29T", 11, &d), -1);
+    /* the date cache: a hit gives what a fresh parse gives; the rest is still checked */
+    struct pq_date_cache cache = {0};
+    static const char *const seq[] = {"2024-01-02T03:04:05.123456789+02:00",
+                                      "2024-01-02T23:59:59Z",
+                                      "2024-01-02 00:00:00-14:00",
+                                      "2024-01-03T00:00:00Z",
+                                      "2024-01-02T03:04:05.1Z",
+                                      "0001-01-01T00:00:00Z"};
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        int64_t fresh = 0;
+        assert_int_equal(stor_pq_parse_timestamp_us(seq[i], strlen(seq[i]), &fresh), 0);
+        assert_int_equal(stor_pq_parse_timestamp_cached(seq[i], strlen(seq[i]), &cache, &us), 0);
+        assert_int_equal(us, fresh);
+    }
+    t = "0001-01-01T25:00:00Z";
+    assert_int_equal(stor_pq_parse_timestamp_cached(t, strlen(t), &cache, &us), -1);
+    assert_int_equal(stor_pq_parse_timestamp_cached("0001-01-01", 10, &cache, &us), -1);
+    t = "2024-02-30T00:00:00Z"; /* a bad date is never cached */
+    assert_int_equal(stor_pq_parse_timestamp_cached(t, strlen(t), &cache, &us), -1);
+    assert_int_equal(stor_pq_parse_timestamp_cached(t, strlen(t), &cache, &us), -1);
 }
 
 /* Reads a whole file into a buffer (test helper). */
