@@ -1,7 +1,8 @@
 /* test_s3_client.c - the S3 client's request bytes and failure paths against a scripted HTTP
  * server on 127.0.0.1 (a thread in this process): path-style URLs and key encoding,
  * x-amz-content-sha256, a signed session token, UNSIGNED-PAYLOAD, retries of 5xx for
- * idempotent calls only, S3 XML errors, a 200 CompleteMultipartUpload carrying an <Error>,
+ * idempotent calls only, a reset connection and a server slower than the timeout (retried as
+ * network errors), S3 XML errors, a 200 CompleteMultipartUpload carrying an <Error>,
  * and AbortMultipartUpload after a part gives up (what the emulator cannot show). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -115,6 +116,16 @@ static void *serve(void *arg)
             const char *body = "", *extra = "";
             f->answer(f->n, r, &status, &body, &extra);
             f->n++;
+            if (status <= 0) {
+                /* 0: reset the connection (RST, no answer); -1: stall past the client's
+                 * timeout, then hang up */
+                if (status < 0)
+                    usleep(1500 * 1000);
+                struct linger lg = {1, 0};
+                setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+                close(fd);
+                continue;
+            }
             char *resp = wv_asprintf("HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n"
                                      "%s\r\n%s",
                                      status, strlen(body), extra, body);
@@ -229,6 +240,56 @@ static void test_put_request_and_retry(void **state)
     assert_null(strstr(r->head, "SECRET"));
     free(sha), free(auth), free(tok), free(host), free(date), free(want_host), free(prefix);
     stor_s3_free(s);
+}
+
+/* The connection is reset, then the server stalls, then it answers. */
+static void ans_reset_slow_ok(int idx, const struct rec *r, int *status, const char **body,
+                              const char **extra)
+{
+    (void)r, (void)extra;
+    *status = idx == 0 ? 0 : idx == 1 ? -1 : 200;
+    *body = idx == 2 ? "payload" : "";
+}
+
+/* A reset connection and a server slower than the timeout are network errors: retried for
+ * idempotent calls, and the third try gets the object. */
+static void test_reset_and_slow(void **state)
+{
+    (void)state;
+    struct fake f;
+    fake_start(&f, ans_reset_slow_ok);
+    char *ep = wv_asprintf("http://127.0.0.1:%d", f.port);
+    struct stor_s3_config c = {.endpoint = ep, .region = "us-east-1", .access_key_id = "AKTEST",
+                               .secret_access_key = "SECRET-DO-NOT-PRINT", .max_retries = 2,
+                               .retry_base_ms = 1, .timeout_ms = 1000};
+    struct wv_error err = {0};
+    struct stor_s3 *s = stor_s3_new(&c, &err);
+    assert_non_null(s);
+    char *data = NULL;
+    size_t len = 0;
+    if (stor_s3_get(s, "bkt", "k", 1024, &data, &len, &err) != 0)
+        fail_msg("get after a reset and a stall: %s (%d requests)", err.msg, f.n);
+    assert_int_equal(f.n, 3);
+    assert_string_equal(data, "payload");
+    free(data);
+    /* with no retries left, the reset is the error: a network error naming the call */
+    stor_s3_free(s);
+    c.max_retries = -1;
+    s = stor_s3_new(&c, &err);
+    f.n = 0;
+    f.answer = ans_reset_slow_ok;
+    assert_int_equal(stor_s3_get(s, "bkt", "k", 1024, &data, &len, &err), -1);
+    assert_int_equal(err.code, WV_E_NETWORK);
+    assert_true(wv_str_starts(err.msg, "GET s3://bkt/k: "));
+    assert_null(strstr(err.msg, "SECRET"));
+    wv_error_clear(&err);
+    /* a stall past the timeout: a timeout error */
+    assert_int_equal(stor_s3_get(s, "bkt", "k", 1024, &data, &len, &err), -1);
+    assert_true(err.code == WV_E_TIMEOUT || err.code == WV_E_NETWORK);
+    assert_true(wv_str_starts(err.msg, "GET s3://bkt/k: "));
+    stor_s3_free(s);
+    fake_stop(&f);
+    free(ep);
 }
 
 /* Always 500. */
@@ -406,6 +467,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_request_and_retry),
         cmocka_unit_test(test_retry_limits),
+        cmocka_unit_test(test_reset_and_slow),
         cmocka_unit_test(test_forbidden),
         cmocka_unit_test(test_multipart_abort_on_give_up),
         cmocka_unit_test(test_complete_error_body),
