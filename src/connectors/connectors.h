@@ -28,6 +28,15 @@ struct conn_sink {
     void *ctx;
 };
 
+/* HTTP exchanges of a read, counted by the declarative runtime: every try (retries included);
+ * failed = a try that ended without a response (network error, timeout, body too large) or with
+ * HTTP status >= 400. Atomic so the threads of one read may share it; the caller zeroes it and
+ * reads it after the read (atomic_load, or plainly once the read returned). */
+struct conn_http_counts {
+    _Atomic long long requests;
+    _Atomic long long failed;
+};
+
 /* What a read is given besides config, catalog and state. All borrowed. */
 struct conn_read_env {
     const struct wv_clock *clock;     /* time source (system clock if NULL) */
@@ -35,6 +44,8 @@ struct conn_read_env {
     const volatile int *cancel;       /* non-zero: stop at the next batch (may be NULL) */
     int64_t poll_interval_ms;         /* async jobs: polling interval override (0: the
                                          connector's default; tests use a few ms) */
+    struct conn_http_counts *http_counts; /* HTTP tries are added here (may be NULL; sources
+                                             without HTTP leave it untouched) */
 };
 
 struct conn_source_ops {

@@ -122,7 +122,8 @@ static int decl_run_init(struct decl_source *s, struct decl_run *run, const stru
     run->cancel = env ? env->cancel : NULL;
     run->log = env ? env->log : NULL;
     run->poll_ms = env ? env->poll_interval_ms : 0;
-    struct conn_http_opts o = {.rewrites = s->rw, .n_rewrites = s->n_rw};
+    struct conn_http_opts o = {.rewrites = s->rw, .n_rewrites = s->n_rw,
+                               .counts = env ? env->http_counts : NULL};
     if (!(run->http = conn_http_new(&o, err)))
         return -1;
     struct wv_json *names = wv_json_object();

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +16,7 @@
 
 #include "base/buf.h"
 #include "base/mem.h"
+#include "connectors/connectors.h"
 
 #define HTTP_DEFAULT_MAX_BODY ((size_t)64 << 20)
 #define HTTP_DEFAULT_CONNECT_MS 30000L
@@ -30,6 +32,7 @@ struct conn_http {
     long connect_timeout_ms;
     long timeout_ms;
     char *user_agent;
+    struct conn_http_counts *counts; /* borrowed, may be NULL */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -90,6 +93,7 @@ struct conn_http *conn_http_new(const struct conn_http_opts *opts, struct wv_err
     h->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
     h->user_agent =
         opts->user_agent ? wv_strdup(opts->user_agent) : wv_strdup("weaver/" WEAVER_VERSION);
+    h->counts = opts->counts;
     return h;
 }
 
@@ -361,6 +365,11 @@ int conn_http_do(struct conn_http *h, const struct conn_http_req *req, struct co
         resp->elapsed_ms = (int64_t)(us / 1000);
     }
     free(x.last_name);
+    if (h->counts) {
+        atomic_fetch_add(&h->counts->requests, 1);
+        if (ret < 0 || resp->status >= 400)
+            atomic_fetch_add(&h->counts->failed, 1);
+    }
     return ret;
 }
 

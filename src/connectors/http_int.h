@@ -13,6 +13,8 @@
 #include "base/error.h"
 #include "base/json.h"
 
+struct conn_http_counts; /* connectors.h */
+
 struct conn_http_rewrite {
     const char *from; /* URL prefix, e.g. "https://api.example.com" */
     const char *to;   /* replacement, e.g. "http://127.0.0.1:8080" */
@@ -25,6 +27,8 @@ struct conn_http_opts {
     long connect_timeout_ms; /* 0: 30 s */
     long timeout_ms;        /* whole exchange; 0: 300 s */
     const char *user_agent; /* NULL: "weaver/<version>" */
+    struct conn_http_counts *counts; /* borrowed, may be NULL: every exchange adds 1 to requests,
+                                        and 1 to failed without a response or status >= 400 */
 };
 
 struct conn_http_header {

@@ -9,6 +9,7 @@
 #include "base/mem.h"
 #include "core/cmd_dest_int.h"
 #include "core/cmd_int.h"
+#include "core/metrics_int.h"
 
 /* The table. Words are matched longest first; `run` NULL means the front end handles it. */
 static const struct cmd_def commands[] = {
@@ -103,12 +104,65 @@ static const struct cmd_def commands[] = {
     {"jobs", "[CONNECTION] [--limit N]", "list recent jobs",
      "Newest first: id, connection, status, start, duration, records, bytes and error.", 0, 1,
      core_cmd_jobs, "--limit"},
+    {"flow list", "", "list the workspace's flows",
+     "One line per flow of flows/*.yaml: its schedule, number of tasks, next scheduled time "
+     "(UTC), and its last run.",
+     0, 0, core_cmd_flow_list, ""},
+    {"flow run", "FLOW", "run a flow now, in the foreground",
+     "Runs the flow's DAG: ready tasks run in parallel (at most max_parallel), failed tries are "
+     "retried with exponential backoff (retries, retry_delay), a task past its timeout is "
+     "stopped. Task state changes are printed as they happen, the run's tasks and quality "
+     "results at the end. Sync tasks stage their data when a publish task is downstream; the "
+     "gate lets the publish happen only when no error-level check failed. Ctrl-C cancels the "
+     "run. Exit 1 when the run failed.",
+     1, 1, core_cmd_flow_run, ""},
+    {"flow status", "[RUN] [--flow NAME]", "show recent flow runs, or one run's tasks",
+     "Without RUN: the last runs (of one flow with --flow). With RUN: each task's state, tries, "
+     "gate loops, duration, records and error, then the quality results with the observed value "
+     "and the threshold.",
+     0, 1, core_cmd_flow_status, "--flow"},
+    {"flow logs", "RUN [TASK] [--attempt N] [--follow]", "print the logs of a run's attempts",
+     "Prints the log of every attempt of the run (or of one task, or one attempt). --follow "
+     "keeps printing new lines until the run ends.",
+     1, 2, core_cmd_flow_logs, "--attempt --follow"},
+    {"flow rerun", "RUN --failed | --from TASK", "run a finished run again from a task",
+     "Airflow's clear: --failed clears every task that did not succeed and everything "
+     "downstream of it; --from TASK clears that task and everything downstream. Prints the "
+     "tasks it will rerun, then runs them; the other tasks keep their results (and the data "
+     "their syncs staged).",
+     1, 1, core_cmd_flow_rerun, "--failed --from"},
+    {"flow cancel", "RUN", "cancel a running flow run",
+     "Asks the process running the run to stop it: running syncs and commands are cancelled, "
+     "tasks not yet started are skipped, staged data is discarded.",
+     1, 1, core_cmd_flow_cancel, ""},
+    {"flow mark", "RUN TASK success|failed", "set a task's state by hand",
+     "Marks a task of a finished run success or failed (the run's state follows), e.g. after "
+     "fixing something by hand.",
+     3, 3, core_cmd_flow_mark, ""},
+    {"daemon", "[--once] [--metrics-listen ADDR:PORT]", "run the scheduler headless",
+     "Starts scheduled flows (cron in the flow's time zone, or every: intervals; catch-up by "
+     "the flow's catchup policy) and scheduled connection syncs, each on its own thread; a flow "
+     "never has two runs at once. --metrics-listen serves the Prometheus metrics at "
+     "http://ADDR:PORT/metrics. --once starts what is due now, waits for it and exits. Ctrl-C "
+     "cancels the runs under way and exits.",
+     0, 0, core_cmd_daemon, "--once --metrics-listen"},
     {"runs", "[CONNECTION]", "list staged, blocked and published Parquet runs",
      "A sync into a Parquet raw zone stages its files, passes the connection's checks (its "
      "gate), publishes them and then commits its state. Lists runs waiting (staged), being "
      "published, blocked by their gate (with the reason and where the staged files are kept), "
      "and the last published and discarded ones.",
      0, 1, core_cmd_runs, ""},
+    {"metrics", "[--listen ADDR:PORT]", "print the workspace's Prometheus metrics",
+     "Prints metrics in the Prometheus text format, read from the state store: per connection "
+     "weaver_sync_runs_total{connection,status}, weaver_sync_records_total, "
+     "weaver_sync_bytes_total, weaver_sync_last_success_timestamp_seconds, "
+     "weaver_sync_last_duration_seconds and weaver_sync_last_rate_records_per_second; per flow "
+     "weaver_flow_runs_total{flow,state} and weaver_flow_last_run_timestamp_seconds; per task "
+     "weaver_task_attempts_total{flow,task,state}, weaver_task_retries_total, "
+     "weaver_task_last_duration_seconds and weaver_quality_checks_total{flow,task,check,"
+     "verdict}; and weaver_build_info{version}. With --listen ADDR:PORT (e.g. 127.0.0.1:9464), "
+     "serves them over HTTP at /metrics until interrupted instead.",
+     0, 0, core_cmd_metrics, "--listen"},
     {"publish", "JOB [--force]", "publish a staged or blocked run",
      "Publishes the staged files of a sync job (see `weaver runs`), writes its manifest, then "
      "commits the state the run carried. A run its gate blocked needs --force: the operator "

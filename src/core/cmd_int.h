@@ -57,6 +57,21 @@ int core_cmd_parquet_inspect(const struct core_cmd_env *env, int argc, char **ar
 int core_cmd_publish(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err);
 int core_cmd_discard(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err);
 int core_cmd_runs(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err);
+int core_cmd_flow_list(const struct core_cmd_env *env, int argc, char **argv,
+                       struct wv_error *err);
+int core_cmd_flow_run(const struct core_cmd_env *env, int argc, char **argv,
+                      struct wv_error *err);
+int core_cmd_flow_status(const struct core_cmd_env *env, int argc, char **argv,
+                         struct wv_error *err);
+int core_cmd_flow_logs(const struct core_cmd_env *env, int argc, char **argv,
+                       struct wv_error *err);
+int core_cmd_flow_rerun(const struct core_cmd_env *env, int argc, char **argv,
+                        struct wv_error *err);
+int core_cmd_flow_cancel(const struct core_cmd_env *env, int argc, char **argv,
+                         struct wv_error *err);
+int core_cmd_flow_mark(const struct core_cmd_env *env, int argc, char **argv,
+                       struct wv_error *err);
+int core_cmd_daemon(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err);
 
 /* Writes one Airbyte message (a line) to the command's output. */
 void core_cmd_emit_msg(const struct core_cmd_env *env, const struct wv_msg *m);

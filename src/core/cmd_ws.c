@@ -8,7 +8,8 @@
 #include "core/cmd_int.h"
 #include "quality/quality.h"
 
-static const char *const bool_flags[] = {"--demo", "--yes", "--man", "--json", "--force", NULL};
+static const char *const bool_flags[] = {"--demo", "--yes", "--man", "--json", "--force",
+                                          "--failed", "--follow", "--once", NULL};
 
 /* Flags that take no value. */
 bool core_cmd_flag_is_bool(const char *flag)

@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/cron.h"
 #include "base/error.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -76,6 +77,71 @@ struct core_connection {
     size_t n_checks;
 };
 
+/* ---- flows (flow.c): flows/ *.yaml, a DAG of tasks ---- */
+
+struct core_workspace;
+
+#define CORE_TASK_KINDS(X) X(SYNC, "sync") X(QUALITY, "quality") X(GATE, "gate") \
+    X(PUBLISH, "publish") X(COMMAND, "command") X(NOOP, "noop")
+
+enum core_task_kind {
+#define CORE_X_TK(id, text) CORE_TASK_##id,
+    CORE_TASK_KINDS(CORE_X_TK)
+#undef CORE_X_TK
+};
+
+#define CORE_TRIGGERS(X) X(ALL_SUCCESS, "all_success") X(ALL_DONE, "all_done") \
+    X(ONE_FAILED, "one_failed") X(NONE_FAILED, "none_failed")
+
+enum core_trigger {
+#define CORE_X_TR(id, text) CORE_TRIGGER_##id,
+    CORE_TRIGGERS(CORE_X_TR)
+#undef CORE_X_TR
+};
+
+const char *core_task_kind_name(enum core_task_kind k);
+const char *core_trigger_name(enum core_trigger t);
+
+struct core_task {
+    char *name;
+    enum core_task_kind kind;
+    unsigned line, col;          /* position of the task in its flow file */
+    char *connection;            /* sync: a workspace connection */
+    size_t *deps;                /* indexes of depends_on tasks (in the flow's task array) */
+    size_t n_deps;
+    enum core_trigger trigger;   /* trigger_rule (default all_success) */
+    int retries;                 /* extra tries after a failure (default 0) */
+    int64_t retry_delay_ms;      /* first backoff (retry_delay, default 10s); doubles each try,
+                                    with up to 25% jitter, capped at 10 min */
+    int64_t timeout_ms;          /* 0 = none */
+    struct qual_check *checks;   /* quality */
+    size_t n_checks;
+    size_t *rerun;               /* gate on_failure.rerun: task indexes */
+    size_t n_rerun;
+    int max_loops;               /* gate on_failure.max_loops (default 1 when rerun is given) */
+    char **argv;                 /* command: argv (argv[0] resolved on PATH at load), NULL-ended */
+    size_t argc;
+};
+
+struct core_flow {
+    char *name;                  /* `name:` or the file stem */
+    char *file;
+    char *schedule;              /* cron text as written, or NULL */
+    struct wv_cron cron;         /* parsed schedule (when schedule is set) */
+    int64_t every_ms;            /* `every: 15m` instead of a cron line; 0 = none */
+    char *catchup;               /* "none" (default), "last", "all": missed schedule times */
+    int max_parallel;            /* default 4 */
+    bool enabled;
+    struct core_task *tasks;     /* in file order */
+    size_t n_tasks;
+    size_t *order;               /* a topological order of task indexes */
+};
+
+/* The flow of that name, or NULL. */
+const struct core_flow *core_workspace_flow(const struct core_workspace *ws, const char *name);
+/* The task of that name in a flow, or -1. */
+long core_flow_task(const struct core_flow *f, const char *name);
+
 struct core_workspace {
     char *root;          /* absolute */
     char *name;
@@ -88,6 +154,8 @@ struct core_workspace {
     size_t n_sources;
     struct core_connection *conns;
     size_t n_conns;
+    struct core_flow *flows;
+    size_t n_flows;
 };
 
 /* Finds the workspace root: flag_dir if given, else $WEAVER_WORKSPACE, else the current
@@ -158,6 +226,8 @@ struct core_sync_opts {
     const volatile int *cancel;        /* may be NULL */
     bool stage_only;                   /* Parquet zones: stage the run and stop (a flow's gate
                                           and publish task decide later: core_publish_run) */
+    const struct qual_check *track;    /* checks whose data the statistics must collect */
+    size_t n_track;
 };
 
 struct qual_stats;
@@ -166,6 +236,7 @@ struct core_sync_result {
     int64_t job_id;
     int64_t records, bytes, files;
     int64_t states_committed;
+    int64_t requests, failed_requests; /* HTTP requests the source sent (tries), failed ones */
     bool staged;                       /* Parquet zone: the run was staged (job_id names it) */
     bool published;                    /* ... and published */
     enum wv_code code;                 /* WV_E_OK on success */
@@ -193,6 +264,94 @@ int core_publish_run(const struct core_workspace *ws, struct stor_db *db, int64_
 int core_publish_discard(const struct core_workspace *ws, struct stor_db *db, int64_t job_id,
                          const char *reason, const struct wv_clock *clock,
                          const struct wv_log *log, struct wv_error *err);
+
+/* ================= flow runs (flow_run*.c) ================= */
+/* A flow run executes a flow's DAG on a pool of worker threads (at most max_parallel tasks at
+ * once) from the calling thread, which owns the run's SQLite connection: tasks start when
+ * their trigger rule allows, failed tries are retried with exponential backoff and jitter, a
+ * task past its timeout is cancelled, and cancelling the run (the cancel flag, or `flow cancel`
+ * from another process through the database) reaches running syncs and commands. Sync tasks
+ * stage Parquet runs when a publish task is downstream; quality tasks judge what their
+ * upstream syncs staged; a gate passes when no error-level check failed, else it fails the run
+ * or sends it back to the syncs (on_failure.rerun, bounded by max_loops); publish tasks
+ * publish the staged runs. Every run, task instance and attempt (with its log) is recorded. */
+
+struct core_flow_event {
+    int64_t run_id;
+    const char *task;              /* NULL: the run itself */
+    const char *state;             /* "running", "success", "failed", "up_for_retry", ... */
+    int try_number;
+    const char *message;           /* error or NULL */
+};
+
+typedef void (*core_flow_event_fn)(void *ctx, const struct core_flow_event *e);
+
+struct core_flow_opts {
+    const struct wv_clock *clock;  /* NULL: system */
+    const struct wv_log *log;      /* run-level diagnostics; may be NULL */
+    const volatile int *cancel;    /* may be NULL */
+    const char *trigger;           /* "manual" (default), "schedule" */
+    int64_t logical_ms;            /* schedule time; 0 = start time */
+    core_flow_event_fn on_event;   /* task and run state changes (from the calling thread) */
+    void *event_ctx;
+};
+
+/* Runs a flow to its end. *run_id is set as soon as the run is recorded. Returns 0 when the run
+ * succeeded; -1 with err "flow NAME: task T: cause" when it failed or was cancelled. */
+int core_flow_run(const struct core_workspace *ws, const char *flow,
+                  const struct core_flow_opts *opts, int64_t *run_id, struct wv_error *err);
+
+/* What a rerun would run: from_task and everything downstream of it, or (from_task NULL)
+ * every failed, upstream_failed or skipped task and everything downstream of those. *tasks
+ * (names, caller frees with core_names_free) in topological order. */
+int core_flow_rerun_plan(const struct core_workspace *ws, int64_t run_id, const char *from_task,
+                         char ***tasks, size_t *n, struct wv_error *err);
+void core_names_free(char **names, size_t n);
+/* Clears those tasks (Airflow "clear") and runs the run again; the other tasks keep their
+ * results. */
+int core_flow_rerun(const struct core_workspace *ws, int64_t run_id, const char *from_task,
+                    const struct core_flow_opts *opts, struct wv_error *err);
+/* Asks the process running a run to cancel it. */
+int core_flow_cancel(const struct core_workspace *ws, int64_t run_id, struct wv_error *err);
+/* Sets a finished run's task to success or failed by hand (the run's state follows). */
+int core_flow_mark(const struct core_workspace *ws, int64_t run_id, const char *task,
+                   bool success, struct wv_error *err);
+
+/* ================= scheduler (sched.c) ================= */
+
+/* One thing the scheduler wants started. */
+struct core_sched_due {
+    bool is_flow;                  /* else a connection sync */
+    const char *name;              /* borrowed from the workspace */
+    int64_t logical_ms;            /* the schedule time it stands for */
+};
+
+/* The flows and connections due at now_ms: for each with a schedule, the schedule times after
+ * its last scheduled run (from the state database) up to now, filtered by the catch-up policy
+ * (none: only a time within the last 2 minutes; last: the latest missed time; all: every missed
+ * time, at most 100). Caller frees *due. */
+int core_sched_due(const struct core_workspace *ws, struct stor_db *db, int64_t now_ms,
+                   struct core_sched_due **due, size_t *n, struct wv_error *err);
+/* The next schedule time of a flow or connection after after_ms, or -1. */
+int64_t core_sched_next(const struct core_flow *f, const struct core_connection *c,
+                        int64_t after_ms);
+
+/* The scheduler at work (sched_run.c): ticks every second on its own thread over its own copy
+ * of the workspace at root, starting due flows and connection syncs on threads of their own. */
+struct core_scheduler;
+struct core_scheduler *core_scheduler_new(const char *root, const struct wv_log *log,
+                                          struct wv_error *err);
+/* Starts the ticking thread. */
+int core_scheduler_start(struct core_scheduler *s, struct wv_error *err);
+/* One pass by hand: starts what is due now. */
+int core_scheduler_tick(struct core_scheduler *s, struct wv_error *err);
+/* Runs under way (finished ones are collected). */
+size_t core_scheduler_active(struct core_scheduler *s);
+/* Cancels the runs under way. */
+void core_scheduler_cancel(struct core_scheduler *s);
+/* Stops ticking, cancels the runs under way when asked, waits for them, frees. NULL is a
+ * no-op. */
+void core_scheduler_free(struct core_scheduler *s, bool cancel);
 
 /* ================= commands ================= */
 

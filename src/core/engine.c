@@ -1,7 +1,9 @@
 /* engine.c - the local engine behind struct core_engine_ops: snapshots of the workspace and
- * the state store for the console, and command execution through the command table. In this
- * first version the engine runs on the console's thread and every call is short (one SQLite
- * read); the engine loop thread and the event bus come with the flow runner. */
+ * the state store for the console, command execution through the command table, and the
+ * scheduler (sched_run.c) running scheduled flows and syncs on threads of its own while the
+ * console is open; its diagnostics go to .weaver/engine.log. Snapshots are short SQLite reads
+ * on the console's thread. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +16,20 @@
 
 struct local_engine {
     char *root;
+    struct core_scheduler *sched;
+    FILE *log_file;
+    struct wv_log log;
 };
+
+/* Scheduler diagnostics into .weaver/engine.log (the scheduler serializes calls). */
+static void file_log(void *ctx, enum wv_level level, const char *msg)
+{
+    FILE *f = ctx;
+    char ts[32];
+    wv_time_iso(wv_clock_now_ms(wv_clock_system()), ts, sizeof ts);
+    fprintf(f, "%s %s %s\n", ts, wv_level_name(level), msg);
+    fflush(f);
+}
 
 /* Copies a job row into a snapshot job. */
 static void snap_job(struct core_snap_job *d, const struct stor_job *j)
@@ -126,6 +141,9 @@ static int local_exec(void *ctx, int argc, char **argv, struct wv_buf *out, stru
 static void local_close(void *ctx)
 {
     struct local_engine *e = ctx;
+    core_scheduler_free(e->sched, true);
+    if (e->log_file)
+        fclose(e->log_file);
     free(e->root);
     free(e);
 }
@@ -142,6 +160,20 @@ int core_engine_local(const char *root, struct core_engine *out, struct wv_error
     e->root = abs;
     out->ops = &local_ops;
     out->ctx = e;
+    /* the scheduler: best effort (a workspace with errors is shown, not scheduled) */
+    char *logp = wv_asprintf("%s/.weaver/engine.log", abs), *dir = wv_path_dirname(logp);
+    struct wv_error serr;
+    wv_error_clear(&serr);
+    if (wv_fs_mkdirs(dir, 0700, &serr) == 0)
+        e->log_file = fopen(logp, "ae");
+    e->log = (struct wv_log){e->log_file ? file_log : NULL, e->log_file, WV_LOG_INFO};
+    e->sched = core_scheduler_new(abs, &e->log, &serr);
+    if (e->sched && core_scheduler_start(e->sched, &serr) < 0) {
+        core_scheduler_free(e->sched, true);
+        e->sched = NULL;
+    }
+    free(logp);
+    free(dir);
     return 0;
 }
 

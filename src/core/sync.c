@@ -357,11 +357,15 @@ static int run_read(struct sync_run *r, struct conn_source *src, const struct wv
 {
     if (add_streams(r, err) < 0)
         return -1;
-    struct conn_read_env env = {
-        .clock = r->clock, .log = r->opts->log, .cancel = r->opts->cancel};
+    struct conn_http_counts counts = {0, 0};
+    struct conn_read_env env = {.clock = r->clock, .log = r->opts->log,
+                                .cancel = r->opts->cancel, .http_counts = &counts};
     static const struct conn_sink_ops ops = {sync_emit};
     struct conn_sink sink = {&ops, r};
-    if (conn_source_read(src, config, &r->catalog, state, &env, &sink, err) < 0) {
+    int rrc = conn_source_read(src, config, &r->catalog, state, &env, &sink, err);
+    r->res->requests = counts.requests;
+    r->res->failed_requests = counts.failed;
+    if (rrc < 0) {
         if (r->source_error && err->code == WV_E_SOURCE && !strstr(err->msg, r->source_error))
             wv_error_prefix(err, "%s", r->source_error);
         return -1;
@@ -425,10 +429,10 @@ static int stage_and_publish(struct sync_run *r, struct wv_error *err)
     if (rc < 0)
         return -1;
     r->res->staged = true;
-    if (r->opts->stage_only)
-        return 0;
     if (gate(r, err) < 0)
         return -1;
+    if (r->opts->stage_only)
+        return 0;
     if (core_publish_run(r->ws, r->db, r->job_id, r->clock, r->opts->log, err) < 0)
         return -1;
     r->res->published = true;
@@ -488,9 +492,37 @@ static void discard_unstaged(struct sync_run *r, const struct wv_log *log)
 }
 
 /* Records the job's end. */
+/* Keeps the run's statistics and catalog schemas with the job, for checks that look at
+ * history (low_count, schema drift) and for flow tasks in other processes:
+ *   stats: qual_stats_to_json; schemas: {"streams": {name: schema}, "requests": n,
+ *   "failed_requests": n} */
+static void save_job_stats(struct sync_run *r)
+{
+    if (!r->job_id || !r->stats || r->catalog.n == 0)
+        return;
+    struct wv_json *doc = wv_json_object(), *streams = wv_json_object();
+    for (size_t i = 0; i < r->catalog.n; i++) {
+        const struct wv_catalog_stream *cs = &r->catalog.streams[i].stream;
+        if (cs->json_schema)
+            wv_json_set(streams, cs->name, wv_json_dup(cs->json_schema));
+    }
+    wv_json_set(doc, "streams", streams);
+    wv_json_set(doc, "requests", wv_json_int(r->res->requests));
+    wv_json_set(doc, "failed_requests", wv_json_int(r->res->failed_requests));
+    char *schemas = wv_json_to_string(doc), *stats = qual_stats_to_json(r->stats);
+    struct wv_error e;
+    wv_error_clear(&e);
+    if (stats && schemas && stor_job_stats_put(r->db, r->job_id, stats, schemas, &e) < 0)
+        wv_logf(r->opts->log, WV_LOG_WARN, "could not keep the job's statistics: %s", e.msg);
+    free(stats);
+    free(schemas);
+    wv_json_free(doc);
+}
+
 static void finish_job(struct sync_run *r, int rc, struct wv_error *err,
                        struct core_sync_result *res)
 {
+    save_job_stats(r);
     int64_t bytes, files;
     out_stats(r, &bytes, &files);
     res->job_id = r->job_id;
@@ -628,6 +660,9 @@ int core_sync_run(const struct core_workspace *ws, const char *connection,
     const struct core_destination *dest = core_workspace_destination(ws, conn->destination);
     struct sync_run r = {.conn = conn, .opts = opts, .stats = qual_stats_new(), .ws = ws,
                          .res = result};
+    qual_stats_track(r.stats, conn->checks, conn->n_checks);
+    if (opts->n_track)
+        qual_stats_track(r.stats, opts->track, opts->n_track);
     r.clock = opts->clock ? opts->clock : wv_clock_system();
     int lock_fd = -1, rc = -1;
     r.db = core_db_open(ws, err);

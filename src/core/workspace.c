@@ -13,6 +13,7 @@
 #include "base/mem.h"
 #include "base/yaml.h"
 #include "core/core_int.h"
+#include "core/flow_load_int.h"
 
 #define WS_FILE "weaver.yaml"
 #define SECRET_FILE_MAX (1024 * 1024)
@@ -542,6 +543,8 @@ struct core_workspace *core_workspace_load(const char *root, struct wv_error *er
         rc = load_sources(ws, err);
     if (rc == 0)
         rc = load_conns(ws, default_dest, err);
+    if (rc == 0)
+        rc = core_flows_load(ws, err);
     ws->default_destination = default_dest;
     if (rc < 0) {
         core_workspace_free(ws);
@@ -589,6 +592,7 @@ void core_workspace_free(struct core_workspace *ws)
         free(c->checks);
         free(c->streams);
     }
+    core_flows_free(ws);
     free(ws->dests);
     free(ws->sources);
     free(ws->conns);

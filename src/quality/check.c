@@ -1,14 +1,12 @@
-/* check.c - data-quality checks on a run's statistics: row_count (min/max), null_ratio of a
- * column (max), freshness of the cursor (max_age). Each gives a verdict (pass, or warn/fail by
- * its severity), the observed value and a one-line text with the threshold. A failing check is
- * a result, not an error. */
+/* check.c - parsing of data-quality check declarations ({stream, check, ...} mappings, see
+ * quality.h for the kinds and their fields) with origin:line:col errors, and the names of kinds
+ * and verdicts. Evaluation is in check_eval.c. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/clock.h"
 #include "base/mem.h"
 #include "base/yaml.h"
 #include "quality/quality.h"
@@ -25,6 +23,22 @@ static const char *const kind_names[] = {
 const char *qual_check_kind_name(enum qual_check_kind k)
 {
     return (size_t)k < N_KINDS ? kind_names[k] : "?";
+}
+
+/* "pass" ... */
+const char *qual_verdict_name(enum qual_verdict v)
+{
+    switch (v) {
+    case QUAL_PASS:
+        return "pass";
+    case QUAL_WARN:
+        return "warn";
+    case QUAL_FAIL:
+        return "fail";
+    case QUAL_NO_HISTORY:
+        return "not_enough_history";
+    }
+    return "?";
 }
 
 /* Error at a node. */
@@ -74,41 +88,180 @@ static int get_num(const struct wv_json *node, const char *key, const char *orig
     return 0;
 }
 
-/* Parses one check. */
-int qual_check_parse(const struct wv_json *node, const char *origin, struct qual_check *out,
-                     struct wv_error *err)
+/* Rejects members that no check has. */
+static int check_keys(const struct wv_json *node, const char *origin, struct wv_error *err)
 {
-    static const char *const keys[] = {"stream", "check", "min", "max", "column", "max_age",
-                                       "severity", NULL};
-    memset(out, 0, sizeof *out);
-    out->error = true;
-    if (!node || node->type != WV_JSON_OBJECT)
-        return at(err, origin, node, "a check must be a mapping");
+    static const char *const keys[] = {"stream",  "check",   "min",    "max",
+                                       "column",  "columns", "values", "max_age",
+                                       "below_pct_of_median", "runs", "allow", "severity",
+                                       NULL};
     for (size_t i = 0; i < node->len; i++) {
         bool known = false;
         for (const char *const *k = keys; *k && !known; k++)
             known = strcmp(*k, node->keys[i]) == 0;
         if (!known) {
-            char msg[200];
+            char msg[256];
             snprintf(msg, sizeof msg,
-                     "unknown field '%.40s' (expected stream, check, min, max, column, max_age, "
-                     "severity)",
+                     "unknown field '%.40s' (expected stream, check, min, max, column, columns, "
+                     "values, max_age, below_pct_of_median, runs, allow, severity)",
                      node->keys[i]);
             return at(err, origin, node->items[i], msg);
         }
     }
+    return 0;
+}
+
+/* low_count: below_pct_of_median (default 50) and runs (default 7). */
+static int parse_low_count(const struct wv_json *node, const char *origin, struct qual_check *out,
+                           struct wv_error *err)
+{
+    const struct wv_json *pct = wv_json_get(node, "below_pct_of_median");
+    out->below_pct = 50;
+    if (pct && (pct->type != WV_JSON_NUMBER || wv_json_as_double(pct, &out->below_pct) < 0 ||
+                !(out->below_pct > 0 && out->below_pct <= 100)))
+        return at(err, origin, pct, "low_count 'below_pct_of_median' must be a number in (0, 100]");
+    const struct wv_json *runs = wv_json_get(node, "runs");
+    int64_t n = 7;
+    if (runs && (wv_json_as_i64(runs, &n) < 0 || n < 4 || n > 1000))
+        return at(err, origin, runs, "low_count 'runs' must be an integer from 4 to 1000");
+    out->runs = (int)n;
+    return 0;
+}
+
+/* unique: columns, a non-empty list of column names. */
+static int parse_unique(const struct wv_json *node, const char *origin, struct qual_check *out,
+                        struct wv_error *err)
+{
+    const struct wv_json *cols = wv_json_get(node, "columns");
+    if (!cols)
+        return at(err, origin, node, "unique needs 'columns' (a list of column names)");
+    if (cols->type != WV_JSON_ARRAY || cols->len == 0)
+        return at(err, origin, cols, "unique 'columns' must be a non-empty list of column names");
+    for (size_t i = 0; i < cols->len; i++)
+        if (cols->items[i]->type != WV_JSON_STRING || !*cols->items[i]->s)
+            return at(err, origin, cols->items[i], "unique 'columns' entries must be column names");
+    out->columns = wv_calloc(cols->len, sizeof *out->columns);
+    for (size_t i = 0; i < cols->len; i++)
+        out->columns[out->n_columns++] = wv_strdup(cols->items[i]->s);
+    return 0;
+}
+
+/* accepted_values: values, a non-empty list of scalars. */
+static int parse_accepted(const struct wv_json *node, const char *origin, struct qual_check *out,
+                          struct wv_error *err)
+{
+    const struct wv_json *vals = wv_json_get(node, "values");
+    if (!vals)
+        return at(err, origin, node, "accepted_values needs 'values' (a list of values)");
+    if (vals->type != WV_JSON_ARRAY || vals->len == 0)
+        return at(err, origin, vals, "accepted_values 'values' must be a non-empty list");
+    for (size_t i = 0; i < vals->len; i++)
+        if (vals->items[i]->type == WV_JSON_ARRAY || vals->items[i]->type == WV_JSON_OBJECT)
+            return at(err, origin, vals->items[i],
+                      "accepted_values 'values' entries must be scalars (string, number, bool, "
+                      "null)");
+    out->values = wv_json_dup(vals);
+    return 0;
+}
+
+/* schema_drift: allow, a list of new, missing, type_changed. */
+static int parse_allow(const struct wv_json *node, const char *origin, struct qual_check *out,
+                       struct wv_error *err)
+{
+    const struct wv_json *allow = wv_json_get(node, "allow");
+    if (!allow)
+        return 0;
+    static const char bad[] = "schema_drift 'allow' must be a list of new, missing, type_changed";
+    if (allow->type != WV_JSON_ARRAY)
+        return at(err, origin, allow, bad);
+    for (size_t i = 0; i < allow->len; i++) {
+        const struct wv_json *a = allow->items[i];
+        if (a->type == WV_JSON_STRING && strcmp(a->s, "new") == 0)
+            out->allow |= QUAL_DRIFT_NEW;
+        else if (a->type == WV_JSON_STRING && strcmp(a->s, "missing") == 0)
+            out->allow |= QUAL_DRIFT_MISSING;
+        else if (a->type == WV_JSON_STRING && strcmp(a->s, "type_changed") == 0)
+            out->allow |= QUAL_DRIFT_TYPE;
+        else
+            return at(err, origin, a, bad);
+    }
+    return 0;
+}
+
+/* The kind-specific members. */
+static int parse_kind(const struct wv_json *node, const char *origin, struct qual_check *out,
+                      struct wv_error *err)
+{
+    const char *col = out->column;
+    switch (out->kind) {
+    case QUAL_CHECK_ROW_COUNT:
+        if (!out->has_min && !out->has_max)
+            return at(err, origin, node, "row_count needs min or max");
+        return 0;
+    case QUAL_CHECK_NULL_RATIO:
+        if (!col || !*col)
+            return at(err, origin, node, "null_ratio needs 'column'");
+        if (!out->has_max || out->max > 1)
+            return at(err, origin, node, "null_ratio needs 'max' between 0 and 1");
+        return 0;
+    case QUAL_CHECK_FRESHNESS:
+    {
+        const struct wv_json *age = wv_json_get(node, "max_age");
+        if (!age || age->type != WV_JSON_STRING ||
+            (out->max_age_ms = parse_duration(age->s)) < 0)
+            return at(err, origin, age ? age : node, "freshness needs 'max_age' like 26h, 30m, 7d");
+        if (col && !*col)
+            return at(err, origin, wv_json_get(node, "column"),
+                      "freshness 'column' must be a column name");
+        return 0;
+    }
+    case QUAL_CHECK_NO_RECORDS:
+    case QUAL_CHECK_SCHEMA_DRIFT:
+        return out->kind == QUAL_CHECK_SCHEMA_DRIFT ? parse_allow(node, origin, out, err) : 0;
+    case QUAL_CHECK_LOW_COUNT:
+        return parse_low_count(node, origin, out, err);
+    case QUAL_CHECK_UNIQUE:
+        return parse_unique(node, origin, out, err);
+    case QUAL_CHECK_ACCEPTED_VALUES:
+        if (!col || !*col)
+            return at(err, origin, node, "accepted_values needs 'column'");
+        return parse_accepted(node, origin, out, err);
+    case QUAL_CHECK_FAILED_REQUESTS:
+        if (!out->has_max || out->max > 1)
+            return at(err, origin, node, "failed_requests needs 'max' between 0 and 1");
+        return 0;
+    }
+    return 0;
+}
+
+/* Parses one check. */
+int qual_check_parse(const struct wv_json *node, const char *origin, struct qual_check *out,
+                     struct wv_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->error = true;
+    if (!node || node->type != WV_JSON_OBJECT)
+        return at(err, origin, node, "a check must be a mapping");
+    if (check_keys(node, origin, err) < 0)
+        return -1;
     const char *stream = wv_json_get_str(node, "stream");
     const char *kind = wv_json_get_str(node, "check");
     if (!stream || !*stream)
         return at(err, origin, node, "a check needs 'stream' (a stream name)");
-    if (!kind)
-        return at(err, origin, node, "a check needs 'check' (row_count, null_ratio, freshness)");
+    static const char kinds[] = "(row_count, null_ratio, freshness, no_records, low_count, "
+                                "unique, accepted_values, schema_drift, failed_requests)";
+    char msg[200];
+    if (!kind) {
+        snprintf(msg, sizeof msg, "a check needs 'check' %s", kinds);
+        return at(err, origin, node, msg);
+    }
     size_t k = 0;
     while (k < N_KINDS && strcmp(kind_names[k], kind) != 0)
         k++;
-    if (k == N_KINDS)
-        return at(err, origin, wv_json_get(node, "check"),
-                  "unknown check (row_count, null_ratio, freshness)");
+    if (k == N_KINDS) {
+        snprintf(msg, sizeof msg, "unknown check %s", kinds);
+        return at(err, origin, wv_json_get(node, "check"), msg);
+    }
     out->kind = (enum qual_check_kind)k;
     const struct wv_json *sev = wv_json_get(node, "severity");
     if (sev) {
@@ -120,107 +273,28 @@ int qual_check_parse(const struct wv_json *node, const char *origin, struct qual
     if (get_num(node, "min", origin, &out->has_min, &out->min, err) < 0 ||
         get_num(node, "max", origin, &out->has_max, &out->max, err) < 0)
         return -1;
-    const char *col = wv_json_get_str(node, "column");
-    const struct wv_json *age = wv_json_get(node, "max_age");
-    switch (out->kind) {
-    case QUAL_CHECK_ROW_COUNT:
-        if (!out->has_min && !out->has_max)
-            return at(err, origin, node, "row_count needs min or max");
-        break;
-    case QUAL_CHECK_NULL_RATIO:
-        if (!col || !*col)
-            return at(err, origin, node, "null_ratio needs 'column'");
-        if (!out->has_max || out->max > 1)
-            return at(err, origin, node, "null_ratio needs 'max' between 0 and 1");
-        break;
-    case QUAL_CHECK_FRESHNESS:
-        if (!age || age->type != WV_JSON_STRING ||
-            (out->max_age_ms = parse_duration(age->s)) < 0)
-            return at(err, origin, age ? age : node, "freshness needs 'max_age' like 26h, 30m, 7d");
-        break;
+    const struct wv_json *colj = wv_json_get(node, "column");
+    if (colj && colj->type != WV_JSON_STRING)
+        return at(err, origin, colj, "'column' must be a column name");
+    out->column = colj ? wv_strdup(colj->s) : NULL;
+    if (parse_kind(node, origin, out, err) < 0) {
+        qual_check_done(out);
+        return -1;
     }
     out->stream = wv_strdup(stream);
-    out->column = col ? wv_strdup(col) : NULL;
     return 0;
 }
 
+/* Frees what a check owns. */
 void qual_check_done(struct qual_check *c)
 {
     if (!c)
         return;
     free(c->stream);
     free(c->column);
+    for (size_t i = 0; i < c->n_columns; i++)
+        free(c->columns[i]);
+    free(c->columns);
+    wv_json_free(c->values);
     memset(c, 0, sizeof *c);
-}
-
-/* Sets the verdict: pass, or the severity's verdict. */
-static void verdict(const struct qual_check *c, bool ok, struct qual_result *out)
-{
-    out->verdict = ok ? QUAL_PASS : c->error ? QUAL_FAIL : QUAL_WARN;
-}
-
-/* Evaluates one check. */
-void qual_check_eval(const struct qual_check *c, const struct qual_stats *stats, int64_t now_ms,
-                     struct qual_result *out)
-{
-    memset(out, 0, sizeof *out);
-    const struct qual_stream_stats *st = qual_stats_find(stats, NULL, c->stream);
-    for (size_t i = 0; !st && i < qual_stats_count(stats); i++)
-        if (strcmp(qual_stats_at(stats, i)->name, c->stream) == 0)
-            st = qual_stats_at(stats, i);
-    int64_t rows = st ? st->rows : 0;
-    switch (c->kind) {
-    case QUAL_CHECK_ROW_COUNT:
-    {
-        out->observed = (double)rows;
-        bool low = c->has_min && (double)rows < c->min;
-        bool high = c->has_max && (double)rows > c->max;
-        verdict(c, !low && !high, out);
-        if (low)
-            snprintf(out->text, sizeof out->text, "%s row_count %lld < min %.15g", c->stream,
-                     (long long)rows, c->min);
-        else if (high)
-            snprintf(out->text, sizeof out->text, "%s row_count %lld > max %.15g", c->stream,
-                     (long long)rows, c->max);
-        else
-            snprintf(out->text, sizeof out->text, "%s row_count %lld", c->stream,
-                     (long long)rows);
-        return;
-    }
-    case QUAL_CHECK_NULL_RATIO:
-    {
-        int64_t nulls = rows;
-        for (size_t i = 0; st && i < st->n_fields; i++)
-            if (strcmp(st->fields[i].name, c->column) == 0)
-                nulls = rows - st->fields[i].present;
-        double ratio = rows ? (double)nulls / (double)rows : 0;
-        out->observed = ratio;
-        verdict(c, ratio <= c->max, out);
-        snprintf(out->text, sizeof out->text, "%s.%s null_ratio %.4f %s max %.15g", c->stream,
-                 c->column, ratio, ratio <= c->max ? "<=" : ">", c->max);
-        return;
-    }
-    case QUAL_CHECK_FRESHNESS:
-    {
-        int64_t newest = 0;
-        const struct wv_json *mx = st ? st->cursor_max : NULL;
-        bool have = mx && ((mx->type == WV_JSON_STRING && wv_time_parse(mx->s, &newest) == 0) ||
-                           (mx->type == WV_JSON_NUMBER && wv_json_as_i64(mx, &newest) == 0 &&
-                            (newest *= 1000, true)));
-        if (!have) {
-            out->observed = -1;
-            verdict(c, false, out);
-            snprintf(out->text, sizeof out->text, "%s freshness: no cursor value to measure",
-                     c->stream);
-            return;
-        }
-        int64_t age = now_ms - newest;
-        out->observed = (double)age / 1000.0;
-        verdict(c, age <= c->max_age_ms, out);
-        snprintf(out->text, sizeof out->text, "%s freshness: newest cursor %.0fs old %s max %llds",
-                 c->stream, out->observed, age <= c->max_age_ms ? "<=" : ">",
-                 (long long)(c->max_age_ms / 1000));
-        return;
-    }
-    }
 }

@@ -89,6 +89,76 @@ static const struct {
      " etag TEXT NOT NULL,"
      " PRIMARY KEY (job_id, rel, part_no),"
      " FOREIGN KEY (job_id, rel) REFERENCES uploads (job_id, rel) ON DELETE CASCADE);"},
+    {"flow runs, task instances and attempts, attempt logs, quality results, job stats",
+     "CREATE TABLE flow_runs ("
+     " id INTEGER PRIMARY KEY,"
+     " flow TEXT NOT NULL,"
+     " state TEXT NOT NULL"
+     "  CHECK (state IN ('queued', 'running', 'success', 'failed', 'cancelled')),"
+     " triggered_by TEXT NOT NULL,"
+     " logical_ms INTEGER NOT NULL,"
+     " started_ms INTEGER NOT NULL,"
+     " ended_ms INTEGER,"
+     " pid INTEGER,"
+     " cancel_requested INTEGER NOT NULL DEFAULT 0,"
+     " error TEXT);"
+     "CREATE INDEX flow_runs_by_flow ON flow_runs (flow, id);"
+     "CREATE INDEX flow_runs_running ON flow_runs (id) WHERE state = 'running';"
+     "CREATE TABLE task_runs ("
+     " run_id INTEGER NOT NULL REFERENCES flow_runs (id) ON DELETE CASCADE,"
+     " task TEXT NOT NULL,"
+     " state TEXT NOT NULL CHECK (state IN ('none', 'queued', 'running', 'success', 'failed',"
+     "  'upstream_failed', 'skipped', 'up_for_retry')),"
+     " try_number INTEGER NOT NULL DEFAULT 0,"
+     " loop INTEGER NOT NULL DEFAULT 0,"
+     " started_ms INTEGER,"
+     " ended_ms INTEGER,"
+     " job_id INTEGER REFERENCES jobs (id) ON DELETE SET NULL,"
+     " records INTEGER NOT NULL DEFAULT 0,"
+     " bytes INTEGER NOT NULL DEFAULT 0,"
+     " error TEXT,"
+     " PRIMARY KEY (run_id, task));"
+     "CREATE TABLE task_attempts ("
+     " id INTEGER PRIMARY KEY,"
+     " run_id INTEGER NOT NULL,"
+     " task TEXT NOT NULL,"
+     " number INTEGER NOT NULL CHECK (number >= 1),"
+     " state TEXT NOT NULL CHECK (state IN ('none', 'queued', 'running', 'success', 'failed',"
+     "  'upstream_failed', 'skipped', 'up_for_retry')),"
+     " started_ms INTEGER NOT NULL,"
+     " ended_ms INTEGER,"
+     " records INTEGER NOT NULL DEFAULT 0,"
+     " bytes INTEGER NOT NULL DEFAULT 0,"
+     " error TEXT,"
+     " log_bytes INTEGER NOT NULL DEFAULT 0,"
+     " log_truncated INTEGER NOT NULL DEFAULT 0,"
+     " UNIQUE (run_id, task, number),"
+     " FOREIGN KEY (run_id, task) REFERENCES task_runs (run_id, task) ON DELETE CASCADE);"
+     "CREATE INDEX task_attempts_running ON task_attempts (run_id) WHERE state = 'running';"
+     "CREATE TABLE attempt_logs ("
+     " attempt_id INTEGER NOT NULL REFERENCES task_attempts (id) ON DELETE CASCADE,"
+     " pos INTEGER NOT NULL,"
+     " len INTEGER NOT NULL,"
+     " chunk TEXT NOT NULL,"
+     " PRIMARY KEY (attempt_id, pos)) WITHOUT ROWID;"
+     "CREATE TABLE quality_results ("
+     " id INTEGER PRIMARY KEY,"
+     " run_id INTEGER NOT NULL REFERENCES flow_runs (id) ON DELETE CASCADE,"
+     " task TEXT NOT NULL,"
+     " sync_task TEXT,"
+     " stream TEXT,"
+     " check_name TEXT NOT NULL,"
+     " error_severity INTEGER NOT NULL,"
+     " verdict TEXT NOT NULL"
+     "  CHECK (verdict IN ('pass', 'warn', 'fail', 'not_enough_history')),"
+     " observed REAL,"
+     " threshold TEXT,"
+     " text TEXT);"
+     "CREATE INDEX quality_results_by_run ON quality_results (run_id, task, id);"
+     "CREATE TABLE job_stats ("
+     " job_id INTEGER PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,"
+     " stats_json TEXT,"
+     " schemas_json TEXT);"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -183,20 +253,35 @@ int stor_dbi_run(struct stor_db *db, const char *sql, const char *what, const st
 /* Starts a write transaction (takes the write lock now, waiting up to the busy timeout). */
 int stor_dbi_begin(struct stor_db *db, struct wv_error *err)
 {
-    return stor_dbi_exec(db, "BEGIN IMMEDIATE", "begin transaction", err);
+    if (db->depth++ > 0)
+        return 0; /* inside a batch: one transaction */
+    if (stor_dbi_exec(db, "BEGIN IMMEDIATE", "begin transaction", err) == 0)
+        return 0;
+    db->depth = 0;
+    return -1;
 }
 
-/* Commits; on failure the transaction is still open and the caller rolls back. */
+/* Commits (the outermost call); on failure the transaction is still open and the caller rolls
+ * back. */
 int stor_dbi_commit(struct stor_db *db, struct wv_error *err)
 {
-    return stor_dbi_exec(db, "COMMIT", "commit", err);
+    if (db->depth > 1) {
+        db->depth--;
+        return 0;
+    }
+    if (stor_dbi_exec(db, "COMMIT", "commit", err) < 0)
+        return -1;
+    db->depth = 0;
+    return 0;
 }
 
-/* Rolls back the open transaction, if any (errors ignored: the first error is already set). */
+/* Rolls back the open transaction, if any - a batch included (errors ignored: the first error
+ * is already set). */
 void stor_dbi_rollback(struct stor_db *db)
 {
     if (!sqlite3_get_autocommit(db->h))
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    db->depth = 0;
 }
 
 /* Rolls back and returns -1, for `return stor_dbi_fail_tx(db);` after an error was recorded. */
@@ -332,6 +417,21 @@ void stor_db_close(struct stor_db *db)
         return;
     sqlite3_close(db->h);
     free(db);
+}
+
+/* Batches: every write until stor_db_batch_end is one transaction (one fsync). */
+int stor_db_batch_begin(struct stor_db *db, struct wv_error *err)
+{
+    return stor_dbi_begin(db, err);
+}
+
+int stor_db_batch_end(struct stor_db *db, struct wv_error *err)
+{
+    if (db->depth == 0)
+        return wv_error_set(err, WV_E_DB, 0, "state.db: batch: an earlier error rolled it back");
+    if (stor_dbi_commit(db, err) < 0)
+        return stor_dbi_fail_tx(db);
+    return 0;
 }
 
 /* Sets the busy timeout. */

@@ -11,6 +11,7 @@
 struct stor_db {
     sqlite3 *h;
     int version; /* schema version after migrations */
+    int depth;   /* open stor_dbi_begin calls: inner ones join the outer transaction */
 };
 
 /* A value bound to ?1..?n: an integer, an id (NULL when <= 0) or text (NULL text binds NULL). */

@@ -22,6 +22,12 @@ struct stor_db;
 struct stor_db *stor_db_open(const char *path, struct wv_error *err);
 void stor_db_close(struct stor_db *db); /* NULL is a no-op */
 
+/* Groups writes: every stor_* write between the two calls is one transaction (one fsync), as
+ * the flow runner does for each pass of its loop. A failing write inside rolls the whole batch
+ * back and batch_end then fails. */
+int stor_db_batch_begin(struct stor_db *db, struct wv_error *err);
+int stor_db_batch_end(struct stor_db *db, struct wv_error *err);
+
 /* The schema version after migrations; the newest version this build knows. */
 int stor_db_version(struct stor_db *db);
 int stor_db_latest_version(void);
@@ -151,6 +157,152 @@ int stor_upload_forget(struct stor_db *db, int64_t job_id, const char *rel,
 /* Every recorded upload of a job (rel, upload id) - to abort those of a discarded run. */
 int stor_upload_list(struct stor_db *db, int64_t job_id, char ***rels, char ***upload_ids,
                      size_t *n, struct wv_error *err);
+
+/* ---- flow runs, task instances, attempts, quality results (db_flow.c) ---- */
+/* A flow run is a row in flow_runs; each of its tasks has one task instance (state, try
+ * number, loop); each try is an attempt with its own log and metrics; quality tasks store one
+ * result per check. States follow Airflow: a task is none (not yet decided), queued, running,
+ * success, failed, upstream_failed (its trigger rule can never pass), skipped, or
+ * up_for_retry (failed, a retry is scheduled). */
+
+#define STOR_RUN_STATES(X) X(QUEUED, "queued") X(RUNNING, "running") X(SUCCESS, "success") \
+    X(FAILED, "failed") X(CANCELLED, "cancelled")
+
+enum stor_run_state {
+#define STOR_X_RS(id, text) STOR_RUN_##id,
+    STOR_RUN_STATES(STOR_X_RS)
+#undef STOR_X_RS
+};
+
+#define STOR_TASK_STATES(X) X(NONE, "none") X(QUEUED, "queued") X(RUNNING, "running") \
+    X(SUCCESS, "success") X(FAILED, "failed") X(UPSTREAM_FAILED, "upstream_failed") \
+    X(SKIPPED, "skipped") X(UP_FOR_RETRY, "up_for_retry")
+
+enum stor_task_state {
+#define STOR_X_TS(id, text) STOR_TASK_##id,
+    STOR_TASK_STATES(STOR_X_TS)
+#undef STOR_X_TS
+};
+
+const char *stor_run_state_name(enum stor_run_state s);
+const char *stor_task_state_name(enum stor_task_state s);
+/* "success" -> state; -1 if unknown. */
+int stor_task_state_parse(const char *s, enum stor_task_state *out);
+
+struct stor_flow_run {
+    int64_t id;
+    char *flow;                 /* owned */
+    enum stor_run_state state;
+    char *trigger;              /* "manual", "schedule", "rerun" (owned) */
+    int64_t logical_ms;         /* the schedule time it stands for (manual: the start) */
+    int64_t started_ms, ended_ms; /* ended 0 while running */
+    int pid;                    /* process running it (0 when none) */
+    bool cancel_requested;
+    char *error;                /* owned or NULL: why it failed */
+};
+
+struct stor_task_run {
+    int64_t run_id;
+    char *task;                 /* owned */
+    enum stor_task_state state;
+    int try_number;             /* attempts made so far */
+    int loop;                   /* gate loops that re-ran it */
+    int64_t started_ms, ended_ms;
+    int64_t job_id;             /* sync: its sync job (0 when none) */
+    int64_t records, bytes;
+    char *error;                /* owned or NULL */
+};
+
+struct stor_attempt {
+    int64_t id, run_id;
+    char *task;                 /* owned */
+    int number;                 /* 1, 2, ... */
+    enum stor_task_state state; /* running, success, failed */
+    int64_t started_ms, ended_ms;
+    int64_t records, bytes;
+    char *error;                /* owned or NULL */
+};
+
+struct stor_quality_result {
+    int64_t run_id;
+    char *task, *sync_task, *stream, *check; /* owned; sync_task: the sync it judged */
+    bool error_severity;
+    char *verdict;              /* "pass", "warn", "fail", "not_enough_history" (owned) */
+    double observed;            /* NaN when nothing was measured */
+    char *threshold;            /* text, e.g. "min 1" (owned) */
+    char *text;                 /* the one-line result (owned) */
+};
+
+/* Starts a run (state running, pid) with one task instance per name (state none). */
+int stor_flow_run_start(struct stor_db *db, const char *flow, const char *trigger,
+                        int64_t logical_ms, int64_t now_ms, int pid, const char *const *tasks,
+                        size_t n_tasks, int64_t *run_id, struct wv_error *err);
+/* Ends a run (error may be NULL). */
+int stor_flow_run_finish(struct stor_db *db, int64_t run_id, enum stor_run_state state,
+                         int64_t now_ms, const char *error, struct wv_error *err);
+/* Re-opens a finished run for a rerun (state running, pid, ended cleared, cancel cleared). */
+int stor_flow_run_reopen(struct stor_db *db, int64_t run_id, int pid, struct wv_error *err);
+/* Sets cancel_requested (the running process polls it). */
+int stor_flow_run_cancel(struct stor_db *db, int64_t run_id, struct wv_error *err);
+/* One run (WV_E_NOTFOUND when none). Caller frees with stor_flow_run_done. */
+int stor_flow_run_get(struct stor_db *db, int64_t run_id, struct stor_flow_run *out,
+                      struct wv_error *err);
+/* Newest first; flow NULL = all; limit <= 0 = 50. Caller frees with stor_flow_runs_free. */
+int stor_flow_run_list(struct stor_db *db, const char *flow, int limit,
+                       struct stor_flow_run **out, size_t *n, struct wv_error *err);
+void stor_flow_run_done(struct stor_flow_run *r);
+void stor_flow_runs_free(struct stor_flow_run *r, size_t n);
+/* Runs left running by a process that is gone: marked failed ("abandoned"), their running
+ * tasks and attempts failed too. */
+int stor_flow_run_reap(struct stor_db *db, bool (*is_alive)(int pid), int64_t now_ms, int *n,
+                       struct wv_error *err);
+
+/* Updates a task instance: every field of t except run_id/task (error may be NULL). */
+int stor_task_run_update(struct stor_db *db, const struct stor_task_run *t, struct wv_error *err);
+/* The task instances of a run, in the order they were created. Caller frees with
+ * stor_task_runs_free. */
+int stor_task_run_list(struct stor_db *db, int64_t run_id, struct stor_task_run **out, size_t *n,
+                       struct wv_error *err);
+void stor_task_runs_free(struct stor_task_run *t, size_t n);
+
+/* Attempts: start (state running) returns its id; finish sets state/records/bytes/error. */
+int stor_attempt_start(struct stor_db *db, int64_t run_id, const char *task, int number,
+                       int64_t now_ms, int64_t *attempt_id, struct wv_error *err);
+int stor_attempt_finish(struct stor_db *db, int64_t attempt_id, enum stor_task_state state,
+                        int64_t now_ms, int64_t records, int64_t bytes, const char *error,
+                        struct wv_error *err);
+/* Appends log lines to an attempt (text ends with '\n'; capped at 4 MiB per attempt, then a
+ * single "[log truncated]" line). */
+int stor_attempt_log(struct stor_db *db, int64_t attempt_id, const char *text,
+                     struct wv_error *err);
+/* An attempt's log from byte offset (for --follow); *text caller frees, *next the offset after
+ * it. */
+int stor_attempt_log_read(struct stor_db *db, int64_t attempt_id, int64_t offset, char **text,
+                          int64_t *next, struct wv_error *err);
+/* Attempts of a run (task NULL = all), oldest first. Caller frees with stor_attempts_free. */
+int stor_attempt_list(struct stor_db *db, int64_t run_id, const char *task,
+                      struct stor_attempt **out, size_t *n, struct wv_error *err);
+void stor_attempts_free(struct stor_attempt *a, size_t n);
+
+/* Quality results of a run: add one; list them (task NULL = all) in insertion order. */
+int stor_quality_add(struct stor_db *db, const struct stor_quality_result *r,
+                     struct wv_error *err);
+int stor_quality_list(struct stor_db *db, int64_t run_id, const char *task,
+                      struct stor_quality_result **out, size_t *n, struct wv_error *err);
+void stor_quality_free(struct stor_quality_result *r, size_t n);
+
+/* Per-job statistics (the quality module's JSON: per stream rows, field nulls, cursor range,
+ * duplicates, values...) and the stream schemas of the job's catalog, kept for checks that
+ * look at history (low_count, schema drift) and for reruns in another process. */
+int stor_job_stats_put(struct stor_db *db, int64_t job_id, const char *stats_json,
+                       const char *schemas_json, struct wv_error *err);
+/* *stats_json / *schemas_json caller frees; both NULL when the job has none. */
+int stor_job_stats_get(struct stor_db *db, int64_t job_id, char **stats_json,
+                       char **schemas_json, struct wv_error *err);
+/* The ids of the connection's last `limit` sync jobs that succeeded AND whose data was
+ * published (or that wrote JSONL), newest first, excluding exclude_job. Caller frees *ids. */
+int stor_job_history(struct stor_db *db, const char *connection, int limit, int64_t exclude_job,
+                     int64_t **ids, size_t *n, struct wv_error *err);
 
 /* ================= raw zone (local directory) ================= */
 

@@ -27,19 +27,22 @@ wait_for() {
 
 tmux -L "$SOCK" -f /dev/null new-session -d -s weaver -x 120 -y 40 \
   "cd '$T' && LANG=C.UTF-8 ESCDELAY=25 '$W' -w '$T/ws'; echo \$? > '$T/rc'; sleep 30"
-wait_for "Connections (2)"
+wait_for "Connections (4)"
 ok "console shows the connections pane"
 s=$(screen)
 grep -qF "workspace demo" <<<"$s" || fail "header without workspace name"
-grep -qF "Sources (1)" <<<"$s" && grep -qF "builtin:faker" <<<"$s" || fail "sources pane"
+grep -qF "Sources (3)" <<<"$s" && grep -qF "builtin:faker" <<<"$s" || fail "sources pane"
 grep -qE "faker_users +faker +raw +every 1h +succeeded" <<<"$s" || fail "connection row with last status"
 grep -qE "faker_snapshot .* never" <<<"$s" || fail "never-run connection"
-grep -qF "Recent runs (1)" <<<"$s" || fail "runs pane"
+grep -qF "Recent runs (" <<<"$s" || fail "runs pane"
 ok "sources, connections with last status, recent runs"
+# the engine's scheduler starts the demo flow at once (catchup: last): its syncs show up live
+wait_for_re() { for _ in $(seq 1 "${2:-100}"); do grep -qE "$1" <<<"$(screen)" && return 0; sleep 0.1; done; fail "timed out waiting for /$1/"; }
+wait_for_re "acme_orders +acme +raw .* (running|succeeded)" 150
+ok "the demo flow's syncs appear live, started by the console's scheduler"
 
 "$W" -w "$T/ws" sync faker_snapshot >/dev/null
-wait_for "Recent runs (2)" 10
-grep -qE "faker_snapshot .* succeeded" <<<"$(screen)" || fail "new run not shown on its connection"
+wait_for_re "faker_snapshot .* succeeded" 100
 ok "a sync from the CLI shows up on the next refresh"
 
 tmux -L "$SOCK" send-keys -t weaver Tab
@@ -48,7 +51,7 @@ ok "Tab moves focus to the runs pane"
 
 tmux -L "$SOCK" resize-window -t weaver -x 80 -y 24
 sleep 0.3
-wait_for "Connections (2)"
+wait_for "Connections (4)"
 [ "$(screen | wc -l)" -le 24 ] || fail "screen taller than 24 rows after resize"
 ok "redraws at 80x24"
 

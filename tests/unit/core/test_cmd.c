@@ -599,9 +599,13 @@ static void test_init_demo_then_commands(void **state)
     setenv("WEAVER_WORKSPACE", ws, 1);
     run_ok(f, "connection list");
     assert_string_equal(wv_buf_cstr(&f->out), CONN_HEADER
+                        "acme_orders              acme             raw                2  manual   "
+                        "      never      -\n"
                         "faker_snapshot           faker            raw                1  0 2 * * "
                         "*      never      -\n"
                         "faker_users              faker            raw                3  every 1h "
+                        "      never      -\n"
+                        "globex_orders            globex           raw                2  manual   "
                         "      never      -\n");
     assert_int_equal(f->diag.len, 0);
 

@@ -284,7 +284,9 @@ static void test_demo_loads(void **state)
     struct core_workspace *ws = load_ok(ws_dir);
     assert_string_equal(ws->name, "demo");
     assert_int_equal(ws->n_dests, 2);
-    assert_int_equal(ws->n_sources, 1);
+    assert_int_equal(ws->n_sources, 3);
+    assert_int_equal(ws->n_flows, 1);
+    assert_string_equal(ws->flows[0].name, "daily_orders");
     const struct core_source *faker = core_workspace_source(ws, "faker");
     assert_non_null(faker);
     assert_string_equal(faker->connector, "builtin:faker");
@@ -297,7 +299,7 @@ static void test_demo_loads(void **state)
     assert_int_equal(v, 42);
     wv_json_free(cfg);
 
-    assert_int_equal(ws->n_conns, 2);
+    assert_int_equal(ws->n_conns, 4);
     const struct core_connection *u = core_workspace_connection(ws, "faker_users");
     assert_non_null(u);
     assert_string_equal(u->source, "faker");

@@ -639,7 +639,8 @@ static const struct err_case err_cases[] = {
      "connections/c.yaml",
      "source: s\nstreams: [{name: users}]\nchecks: [{stream: users, check: vibes}]\n",
      WV_E_CONFIG,
-     "{R}/connections/c.yaml:3:33: unknown check (row_count, null_ratio, freshness)"},
+     "{R}/connections/c.yaml:3:33: unknown check (row_count, null_ratio, freshness, no_records, "
+     "low_count, unique, accepted_values, schema_drift, failed_requests)"},
     {"destination bad name", "destinations:\n  \"bad name\": {path: x}\n", NULL, NULL, NULL, NULL,
      WV_E_CONFIG, "{R}/weaver.yaml:2:15: invalid destination name"},
     {"defaults a list", MAIN_YAML "defaults: [raw]\n", NULL, NULL, NULL, NULL, WV_E_CONFIG,

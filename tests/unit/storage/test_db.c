@@ -194,7 +194,8 @@ static void test_migrations_idempotent(void **state)
     assert_query(f->path,
                  "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master"
                  " WHERE type = 'table' ORDER BY name)",
-                 "attempts,connection_state,jobs,publishes,upload_parts,uploads");
+                 "attempt_logs,attempts,connection_state,flow_runs,job_stats,jobs,publishes,"
+                 "quality_results,task_attempts,task_runs,upload_parts,uploads");
 }
 
 static void test_newer_version_refused(void **state)
