@@ -43,9 +43,11 @@ int core_cmd_daemon(const struct core_cmd_env *env, int argc, char **argv, struc
     int rc = s ? 0 : -1;
     if (rc == 0 && listen && core_metrics_serve_start(root, listen, &ms, err) < 0)
         rc = -1;
-    if (rc == 0)
-        wv_logf(&log, WV_LOG_INFO, "daemon on %s%s%s", root, ms ? "; metrics on " : "",
-                ms ? listen : "");
+    if (rc == 0 && ms)
+        wv_logf(&log, WV_LOG_INFO, "daemon on %s; metrics on http://%.*s:%d/metrics", root,
+                (int)strcspn(listen, ":"), listen, core_metrics_serve_port(ms));
+    else if (rc == 0)
+        wv_logf(&log, WV_LOG_INFO, "daemon on %s", root);
     if (rc == 0 && once) {
         rc = core_scheduler_tick(s, err);
         while (core_scheduler_active(s) > 0) {

@@ -236,7 +236,7 @@ int core_cmd_flow_run(const struct core_cmd_env *env, int argc, char **argv,
 int core_cmd_flow_rerun(const struct core_cmd_env *env, int argc, char **argv,
                         struct wv_error *err)
 {
-    int64_t id;
+    int64_t id = 0;
     const char *from = NULL;
     if (run_arg(argc, argv, 0, &id, err) < 0 || core_cmd_opt(argc, argv, "--from", &from, err) < 0)
         return -1;
@@ -273,7 +273,7 @@ int core_cmd_flow_rerun(const struct core_cmd_env *env, int argc, char **argv,
 int core_cmd_flow_cancel(const struct core_cmd_env *env, int argc, char **argv,
                          struct wv_error *err)
 {
-    int64_t id;
+    int64_t id = 0;
     if (run_arg(argc, argv, 0, &id, err) < 0)
         return -1;
     struct core_workspace *ws = core_cmd_workspace(env, err);
@@ -290,7 +290,7 @@ int core_cmd_flow_cancel(const struct core_cmd_env *env, int argc, char **argv,
 int core_cmd_flow_mark(const struct core_cmd_env *env, int argc, char **argv,
                        struct wv_error *err)
 {
-    int64_t id;
+    int64_t id = 0;
     if (run_arg(argc, argv, 0, &id, err) < 0)
         return -1;
     const char *task = core_cmd_arg(argc, argv, 1), *what = core_cmd_arg(argc, argv, 2);
@@ -311,7 +311,7 @@ int core_cmd_flow_mark(const struct core_cmd_env *env, int argc, char **argv,
 int core_cmd_flow_logs(const struct core_cmd_env *env, int argc, char **argv,
                        struct wv_error *err)
 {
-    int64_t id;
+    int64_t id = 0;
     const char *nattempt = NULL;
     if (run_arg(argc, argv, 0, &id, err) < 0 ||
         core_cmd_opt(argc, argv, "--attempt", &nattempt, err) < 0)

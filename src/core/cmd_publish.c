@@ -62,7 +62,7 @@ static void pub_close(struct pub_cmd *pc)
 /* weaver publish JOB [--force] */
 int core_cmd_publish(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err)
 {
-    int64_t id;
+    int64_t id = 0;
     if (job_arg(argc, argv, &id, err) < 0)
         return -1;
     struct pub_cmd pc;
@@ -93,7 +93,7 @@ int core_cmd_publish(const struct core_cmd_env *env, int argc, char **argv, stru
 /* weaver discard JOB */
 int core_cmd_discard(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err)
 {
-    int64_t id;
+    int64_t id = 0;
     if (job_arg(argc, argv, &id, err) < 0)
         return -1;
     struct pub_cmd pc;
