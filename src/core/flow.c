@@ -204,22 +204,56 @@ static int load_argv(const struct wv_json *node, const char *origin, const char 
     return 0;
 }
 
-/* quality: checks. */
-static int load_task_checks(const struct wv_json *node, const char *origin, struct core_task *t,
-                            struct wv_error *err)
+/* Appends the checks of a list node (from origin) to t. */
+static int add_checks(const struct wv_json *v, const char *origin, struct core_task *t,
+                      struct wv_error *err)
 {
-    const struct wv_json *v = wv_json_get(node, "checks");
-    if (!v || v->type == WV_JSON_NULL)
-        return core_node_error(err, origin, node, "missing required field 'checks'");
     if (v->type != WV_JSON_ARRAY || v->len == 0)
         return core_node_error(err, origin, v, "'checks' must be a non-empty list of checks");
-    t->checks = wv_calloc(v->len, sizeof *t->checks);
+    t->checks = wv_realloc(t->checks, (t->n_checks + v->len) * sizeof *t->checks);
     for (size_t i = 0; i < v->len; i++) {
-        if (qual_check_parse(v->items[i], origin, &t->checks[i], err) < 0)
+        if (qual_check_parse(v->items[i], origin, &t->checks[t->n_checks], err) < 0)
             return -1;
         t->n_checks++;
     }
     return 0;
+}
+
+/* quality: checks, inline and/or from a suite file (`suite: suites/orders.yaml`, relative to
+ * the workspace, holding `checks: [...]` or a bare list), so several flows share one suite. */
+static int load_task_checks(const struct core_workspace *ws, const struct wv_json *node,
+                            const char *origin, struct core_task *t, struct wv_error *err)
+{
+    const struct wv_json *v = wv_json_get(node, "checks");
+    char *suite = NULL;
+    if (core_get_string(node, "suite", origin, false, &suite, err) < 0)
+        return -1;
+    if ((!v || v->type == WV_JSON_NULL) && !suite)
+        return core_node_error(err, origin, node, "missing required field 'checks' (or 'suite')");
+    if (v && v->type != WV_JSON_NULL && add_checks(v, origin, t, err) < 0) {
+        free(suite);
+        return -1;
+    }
+    int rc = 0;
+    if (suite) {
+        char *path = suite[0] == '/' ? wv_strdup(suite) : wv_path_join(ws->root, suite);
+        struct wv_json *doc = wv_yaml_parse_file(path, err);
+        if (!doc) {
+            char where[PATH_MAX + 32];
+            rc = wv_error_prefix(err, "%s: suite",
+                                 core_where(origin, wv_json_get(node, "suite"), where,
+                                            sizeof where));
+        } else {
+            const struct wv_json *list =
+                doc->type == WV_JSON_OBJECT ? wv_json_get(doc, "checks") : doc;
+            rc = list ? add_checks(list, path, t, err)
+                      : core_node_error(err, path, doc, "a suite holds 'checks: [...]'");
+        }
+        wv_json_free(doc);
+        free(path);
+        free(suite);
+    }
+    return rc;
 }
 
 /* gate: on_failure {rerun, max_loops} (the names are resolved in flow_check.c). */
@@ -249,7 +283,7 @@ static int load_task(const struct core_workspace *ws, const struct wv_json *node
     static const char *const common[] = {"name", "type", "depends_on", "trigger_rule",
                                          "retries", "retry_delay", "timeout", "description"};
     static const char *const extra[N_KINDS][2] = {
-        {"connection", NULL}, {"checks", NULL}, {"on_failure", NULL}, {NULL, NULL},
+        {"connection", NULL}, {"checks", "suite"}, {"on_failure", NULL}, {NULL, NULL},
         {"argv", NULL}};
     t->line = node->line;
     t->col = node->col;
@@ -280,11 +314,13 @@ static int load_task(const struct core_workspace *ws, const struct wv_json *node
     }
     free(type);
     t->kind = (enum core_task_kind)k;
-    const char *keys[sizeof common / sizeof *common + 2];
+    const char *keys[sizeof common / sizeof *common + 3];
     size_t nk = 0;
     for (size_t i = 0; i < sizeof common / sizeof *common; i++)
         keys[nk++] = common[i];
-    keys[nk++] = extra[k][0];
+    for (size_t i = 0; i < 2; i++)
+        if (extra[k][i])
+            keys[nk++] = extra[k][i];
     keys[nk] = NULL;
     if (core_check_keys(node, origin, keys, err) < 0)
         return -1;
@@ -316,7 +352,7 @@ static int load_task(const struct core_workspace *ws, const struct wv_json *node
                                t->connection);
         return 0;
     case CORE_TASK_QUALITY:
-        return load_task_checks(node, origin, t, err);
+        return load_task_checks(ws, node, origin, t, err);
     case CORE_TASK_GATE:
         return load_on_failure(node, origin, t, err);
     case CORE_TASK_COMMAND:

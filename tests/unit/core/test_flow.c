@@ -368,6 +368,43 @@ static void test_duplicate_flow(void **state)
     free(want);
 }
 
+/* A quality task takes checks from a suite file, after its inline ones; errors in the suite
+ * name the suite file. */
+static void test_suite(void **state)
+{
+    struct fixture *f = *state;
+    wv_test_put(f->dir, "suites/orders.yaml",
+                "checks:\n  - {stream: purchases, check: unique, columns: [id]}\n"
+                "  - {stream: purchases, check: no_records}\n");
+    wv_test_put(f->dir, "flows/q.yaml",
+                "tasks:\n  - {name: a, type: sync, connection: acme_orders}\n"
+                "  - {name: q, type: quality, depends_on: [a], suite: suites/orders.yaml,\n"
+                "     checks: [{stream: purchases, check: row_count, min: 1}]}\n");
+    struct core_workspace *ws = load_ok(f->dir);
+    const struct core_flow *fl = core_workspace_flow(ws, "q");
+    assert_non_null(fl);
+    const struct core_task *q = &fl->tasks[core_flow_task(fl, "q")];
+    assert_int_equal(q->n_checks, 3);
+    assert_int_equal(q->checks[0].kind, QUAL_CHECK_ROW_COUNT);
+    assert_int_equal(q->checks[1].kind, QUAL_CHECK_UNIQUE);
+    assert_int_equal(q->checks[2].kind, QUAL_CHECK_NO_RECORDS);
+    core_workspace_free(ws);
+    wv_test_put(f->dir, "suites/orders.yaml", "- {stream: purchases, check: nope}\n");
+    struct wv_error err = {0};
+    assert_null(core_workspace_load(f->dir, &err));
+    char *want = expand("{R}/suites/orders.yaml:1:30: unknown check", f->root);
+    if (strncmp(err.msg, want, strlen(want)) != 0)
+        fail_msg("got %s", err.msg);
+    free(want);
+    wv_test_put(f->dir, "suites/orders.yaml", "checks: [\n");
+    wv_error_clear(&err);
+    assert_null(core_workspace_load(f->dir, &err));
+    want = expand("{R}/flows/q.yaml:3:", f->root);
+    if (strncmp(err.msg, want, strlen(want)) != 0 || !strstr(err.msg, "suite"))
+        fail_msg("got %s", err.msg);
+    free(want);
+}
+
 struct err_case {
     const char *what;
     const char *text; /* flows/f.yaml; "{R}" is the workspace root */
@@ -429,7 +466,7 @@ static const struct err_case err_cases[] = {
     {"sync unknown connection", "tasks:\n  - {name: a, type: sync, connection: nope}\n",
      "{F}:2:39: unknown connection 'nope' (no connections/ file defines it)"},
     {"quality without checks", "tasks:\n" S_A "  - {name: q, type: quality, depends_on: a}\n",
-     "{F}:3:5: missing required field 'checks'"},
+     "{F}:3:5: missing required field 'checks' (or 'suite')"},
     {"quality empty checks", "tasks:\n" S_A "  - {name: q, type: quality, depends_on: a, "
      "checks: []}\n", "{F}:3:53: 'checks' must be a non-empty list of checks"},
     {"quality without sync", "tasks:\n  - {name: c, type: noop}\n"
@@ -595,6 +632,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_command_lookup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_suite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_check, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
