@@ -20,8 +20,13 @@ static const struct cmd_def commands[] = {
     {"version", "", "print weaver's version", "Prints the version (also `weaver --version`).", 0,
      0, core_cmd_version, ""},
     {"console", "", "open the operator console on the workspace",
-     "Opens the interactive console (also what `weaver` does with no command). Keys: j/k or "
-     "arrows move, Tab switches pane, r refreshes, q quits.",
+     "Opens the interactive console (also what `weaver` does with no command; `weaver "
+     "--readonly` opens it read-only). Views: Sources, Connections (with recent runs), Flows "
+     "(with the runs grid), Run (tasks, checks, attempts), Logs (follow, filter, search), "
+     "Metrics, Commands (what the console ran, as CLI commands). ? shows the keys of the view, "
+     ": runs any command of this table (with completion and history), :theme NAME switches "
+     "theme. Keys are listed under CONSOLE KEYS and can be rebound in ~/.config/weaver/keys "
+     "(or $WEAVER_KEYS) with lines `bind CONTEXT KEY ACTION|:COMMAND`.",
      0, 0, NULL, ""},
     {"init", "DIR [--demo]", "create a new workspace",
      "Creates DIR with weaver.yaml, sources/, connections/ and flows/. With --demo, fills it with "
@@ -101,6 +106,25 @@ static const struct cmd_def commands[] = {
      "Shows the connection's source, destination, schedule and each stream's sync mode, cursor "
      "and primary key, with its stored state and recent jobs.",
      1, 1, core_cmd_connection_show, ""},
+    {"connection enable", "CONNECTION", "enable a connection's schedule",
+     "Sets `enabled: true` in the connection's YAML file, in place (comments kept), so the "
+     "scheduler runs it again.",
+     1, 1, core_cmd_connection_enable, ""},
+    {"connection disable", "CONNECTION", "disable a connection's schedule",
+     "Sets `enabled: false` in the connection's YAML file, in place (comments kept): the "
+     "scheduler no longer starts its syncs (a `sync` by hand still runs).",
+     1, 1, core_cmd_connection_disable, ""},
+    {"check", "SOURCE", "check a workspace source's config",
+     "Resolves the source's config (templates, types from the connector's spec) and tries the "
+     "connection; prints `source SOURCE: check succeeded`, or fails with the connector's "
+     "message (never a secret).",
+     1, 1, core_cmd_check, ""},
+    {"discover", "CONNECTION", "compare a source's streams with the last sync",
+     "Runs discover for the connection's source and prints, per stream of the connection, "
+     "what changed since the schemas kept with its last successful sync: new and missing "
+     "columns and type changes, or `no change`; then the streams the source offers that the "
+     "connection does not sync.",
+     1, 1, core_cmd_discover, ""},
     {"jobs", "[CONNECTION] [--limit N]", "list recent jobs",
      "Newest first: id, connection, status, start, duration, records, bytes and error.", 0, 1,
      core_cmd_jobs, "--limit"},
@@ -125,12 +149,19 @@ static const struct cmd_def commands[] = {
      "Prints the log of every attempt of the run (or of one task, or one attempt). --follow "
      "keeps printing new lines until the run ends.",
      1, 2, core_cmd_flow_logs, "--attempt --follow"},
-    {"flow rerun", "RUN --failed | --from TASK", "run a finished run again from a task",
+    {"flow rerun", "RUN --failed | --from TASK [--dry-run]", "run a finished run again from a task",
      "Airflow's clear: --failed clears every task that did not succeed and everything "
      "downstream of it; --from TASK clears that task and everything downstream. Prints the "
      "tasks it will rerun, then runs them; the other tasks keep their results (and the data "
-     "their syncs staged).",
-     1, 1, core_cmd_flow_rerun, "--failed --from"},
+     "their syncs staged). --dry-run only prints what would rerun.",
+     1, 1, core_cmd_flow_rerun, "--failed --from --dry-run"},
+    {"flow enable", "FLOW", "enable a flow's schedule",
+     "Sets `enabled: true` in the flow's YAML file, in place (comments kept).",
+     1, 1, core_cmd_flow_enable, ""},
+    {"flow disable", "FLOW", "disable a flow's schedule",
+     "Sets `enabled: false` in the flow's YAML file, in place (comments kept): the scheduler "
+     "no longer starts it (`flow run` by hand still runs it).",
+     1, 1, core_cmd_flow_disable, ""},
     {"flow cancel", "RUN", "cancel a running flow run",
      "Asks the process running the run to stop it: running syncs and commands are cancelled, "
      "tasks not yet started are skipped, staged data is discarded.",
@@ -473,6 +504,9 @@ void core_cmd_man(const struct core_out *out)
     core_printf(out, ".SH EXIT STATUS\n0 success, 1 failure, 2 usage error.\n"
                      ".SH ENVIRONMENT\n.TP\n\\fBWEAVER_WORKSPACE\\fR\nThe workspace directory.\n"
                      ".TP\n\\fBNO_COLOR\\fR\nThe console uses no colours.\n"
+                     ".TP\n\\fBWEAVER_THEME\\fR\nThe console's theme (default, light, "
+                     "high-contrast, solarized).\n"
+                     ".TP\n\\fBWEAVER_KEYS\\fR\nA key bindings file for the console.\n"
                      ".TP\n\\fBWEAVER_HTTP_REWRITE\\fR\nFROM=TO[,FROM=TO...]: URL prefixes that "
                      "declarative connectors rewrite during `weaver sync` (for fixture servers), "
                      "like the source commands' \\-\\-http\\-rewrite.\n"

@@ -258,6 +258,13 @@ int core_cmd_flow_rerun(const struct core_cmd_env *env, int argc, char **argv,
             core_printf(&env->out, " %s", names[i]);
         core_printf(&env->out, "\n");
         core_flush(&env->out);
+    }
+    if (rc == 0 && core_cmd_flag(argc, argv, "--dry-run")) {
+        core_names_free(names, n);
+        core_workspace_free(ws);
+        return 0;
+    }
+    if (rc == 0) {
         struct wv_log log;
         struct core_flow_opts o = fg_opts(env, &log);
         o.trigger = "rerun";

@@ -71,6 +71,17 @@ int core_cmd_flow_cancel(const struct core_cmd_env *env, int argc, char **argv,
                          struct wv_error *err);
 int core_cmd_flow_mark(const struct core_cmd_env *env, int argc, char **argv,
                        struct wv_error *err);
+int core_cmd_check(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err);
+int core_cmd_discover(const struct core_cmd_env *env, int argc, char **argv,
+                      struct wv_error *err);
+int core_cmd_connection_enable(const struct core_cmd_env *env, int argc, char **argv,
+                               struct wv_error *err);
+int core_cmd_connection_disable(const struct core_cmd_env *env, int argc, char **argv,
+                                struct wv_error *err);
+int core_cmd_flow_enable(const struct core_cmd_env *env, int argc, char **argv,
+                         struct wv_error *err);
+int core_cmd_flow_disable(const struct core_cmd_env *env, int argc, char **argv,
+                          struct wv_error *err);
 int core_cmd_daemon(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err);
 
 /* Writes one Airbyte message (a line) to the command's output. */

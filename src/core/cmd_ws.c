@@ -9,7 +9,7 @@
 #include "quality/quality.h"
 
 static const char *const bool_flags[] = {"--demo", "--yes", "--man", "--json", "--force",
-                                          "--failed", "--follow", "--once", NULL};
+                                          "--failed", "--follow", "--once", "--dry-run", NULL};
 
 /* Flags that take no value. */
 bool core_cmd_flag_is_bool(const char *flag)
@@ -109,6 +109,8 @@ int core_cmd_help_cmd(const struct core_cmd_env *env, int argc, char **argv, str
 {
     if (core_cmd_flag(argc, argv, "--man")) {
         core_cmd_man(&env->out);
+        if (env->man_extra)
+            core_write(&env->out, env->man_extra, strlen(env->man_extra));
         return 0;
     }
     return core_cmd_help(&env->out, argc, argv, err);

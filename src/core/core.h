@@ -376,6 +376,7 @@ struct core_cmd_env {
     bool diag_is_tty;             /* whether to draw a live progress line */
     const struct wv_clock *clock; /* NULL: system */
     const volatile int *cancel;
+    const char *man_extra;        /* roff appended to `help --man` (the console's keys) */
 };
 
 /* Writes formatted text to an output. */
@@ -401,21 +402,56 @@ bool core_cmd_exists(int argc, char **argv);
 
 struct core_snap_source {
     char *name, *connector;
+    char *check_status;    /* "succeeded"/"failed" of the last check run from the console, or
+                              NULL when never checked in this session */
+    char *check_message;   /* or NULL */
+    int64_t checked_ms;
+};
+
+struct core_snap_stream {
+    char *name, *sync_mode, *dest_mode;
+    bool has_state;        /* the connection has stored state for it */
 };
 
 struct core_snap_conn {
     char *name, *source, *destination, *schedule;
     bool enabled;
     size_t n_streams;
+    struct core_snap_stream *streams;
     char *last_status;     /* NULL if never run */
     int64_t last_started_ms, last_records;
     char *last_error;
+    int64_t next_ms;       /* next scheduled sync, or -1 */
+    char *file;            /* the connection's YAML file (for $EDITOR) */
 };
 
 struct core_snap_job {
     int64_t id;
     char *connection, *status, *error;
     int64_t started_ms, ended_ms, records, bytes;
+};
+
+struct core_snap_flow {
+    char *name, *schedule;   /* schedule as text ("every 60s", cron line) or "manual" */
+    bool enabled;
+    int64_t next_ms;         /* next scheduled run, or -1 */
+    char **tasks;            /* task names in topological order */
+    size_t n_tasks;
+    char *file;
+};
+
+struct core_snap_task {
+    char *name, *state, *error; /* state: none, running, success, failed, upstream_failed... */
+    int try_number, loop;
+    int64_t started_ms, ended_ms, records;
+};
+
+struct core_snap_run {
+    int64_t id;
+    char *flow, *state, *trigger, *error;
+    int64_t started_ms, ended_ms;
+    struct core_snap_task *tasks; /* in the flow's topological order when known */
+    size_t n_tasks;
 };
 
 /* An immutable picture of the engine at one moment. */
@@ -426,19 +462,80 @@ struct core_snapshot {
     size_t n_sources;
     struct core_snap_conn *conns;
     size_t n_conns;
-    struct core_snap_job *jobs; /* newest first */
+    struct core_snap_job *jobs; /* newest first (at most 200) */
     size_t n_jobs;
+    struct core_snap_flow *flows;
+    size_t n_flows;
+    struct core_snap_run *runs; /* newest first (at most 100), with their tasks */
+    size_t n_runs;
     int64_t taken_ms;
 };
 
 void core_snapshot_free(struct core_snapshot *s);
 
+/* One run in depth (the run detail view). */
+struct core_snap_attempt {
+    int64_t id;
+    char *task, *state, *error;
+    int number;
+    int64_t started_ms, ended_ms, records, bytes;
+};
+
+struct core_snap_check {
+    char *task, *sync_task, *stream, *check, *verdict, *threshold, *text;
+    bool error_severity;
+    double observed;         /* NaN when not measured */
+};
+
+struct core_run_detail {
+    struct core_snap_run run;
+    struct core_snap_attempt *attempts; /* oldest first */
+    size_t n_attempts;
+    struct core_snap_check *checks;
+    size_t n_checks;
+    char **files;            /* files the run published (from its syncs' manifests) */
+    size_t n_files;
+};
+
+void core_run_detail_free(struct core_run_detail *d);
+
+/* A command the engine ran for the console (the command log). */
+struct core_cmd_result {
+    int64_t id;              /* the id exec_async returned */
+    char *line;              /* the command as typed, e.g. "flow run daily_orders" */
+    int rc;                  /* 0 ok, else failed */
+    char *output;            /* what it printed (stdout and diagnostics) */
+    char *error;             /* error message, or NULL */
+    int64_t started_ms, ended_ms;
+};
+
+void core_cmd_result_free(struct core_cmd_result *r);
+
 struct core_engine_ops {
-    /* Runs one command line (as typed at the console prompt); output appended to out. */
+    /* Runs one command line (as typed at the console prompt) to its end; output appended to
+     * out. For short commands only: long ones go through exec_async. */
     int (*exec)(void *ctx, int argc, char **argv, struct wv_buf *out, struct wv_error *err);
-    /* Takes a fresh snapshot (caller frees with core_snapshot_free). Never NULL. */
+    /* Starts a command on an engine thread and returns at once: its id (> 0), or -1 with err
+     * (e.g. the engine is read-only and the command changes something). */
+    int64_t (*exec_async)(void *ctx, int argc, char **argv, struct wv_error *err);
+    /* Takes the results of commands that finished since the last call (caller frees each
+     * with core_cmd_result_free, and the array). */
+    void (*poll_results)(void *ctx, struct core_cmd_result **out, size_t *n);
+    /* The latest snapshot, refreshed by the engine's own thread about every second; never
+     * blocks on work in progress. Caller frees with core_snapshot_free. Never NULL. */
     struct core_snapshot *(*snapshot)(void *ctx);
-    /* Frees the engine. */
+    /* One run in depth; NULL with err when unknown. Caller frees with core_run_detail_free. */
+    struct core_run_detail *(*run_detail)(void *ctx, int64_t run_id, struct wv_error *err);
+    /* Log text of an attempt from a byte offset: *text (caller frees) and the next offset. */
+    int (*attempt_log)(void *ctx, int64_t attempt_id, int64_t offset, char **text,
+                       int64_t *next, struct wv_error *err);
+    /* The engine's own log (scheduler, commands) from a byte offset, as attempt_log. */
+    int (*engine_log)(void *ctx, int64_t offset, char **text, int64_t *next,
+                      struct wv_error *err);
+    /* A source's connector spec (connectionSpecification JSON schema) for the new-source
+     * form, by connector name ("builtin:faker", "manifest:connectors/x.yaml"). Caller frees. */
+    struct wv_json *(*connector_spec)(void *ctx, const char *connector, struct wv_error *err);
+    /* Frees the engine (cancels the runs it started and waits for them). */
     void (*close)(void *ctx);
 };
 
@@ -447,7 +544,17 @@ struct core_engine {
     void *ctx;
 };
 
-/* An engine over a local workspace (the root must exist). Caller closes. */
-int core_engine_local(const char *root, struct core_engine *out, struct wv_error *err);
+struct core_engine_opts {
+    bool readonly;           /* refuse commands that change anything (exec_async, exec) */
+    bool no_scheduler;       /* do not run scheduled flows and syncs while open */
+};
+
+/* An engine over a local workspace (the root must exist). opts may be NULL. Caller closes. */
+int core_engine_local(const char *root, const struct core_engine_opts *opts,
+                      struct core_engine *out, struct wv_error *err);
+
+/* Whether a command line (argv as the prompt splits it) only reads (help, list, status, logs,
+ * show, jobs, runs, metrics, export, inspect, validate, spec) - allowed in read-only mode. */
+bool core_cmd_readonly(int argc, char **argv);
 
 #endif

@@ -1,27 +1,21 @@
-/* engine.c - the local engine behind struct core_engine_ops: snapshots of the workspace and
- * the state store for the console, command execution through the command table, and the
- * scheduler (sched_run.c) running scheduled flows and syncs on threads of its own while the
- * console is open; its diagnostics go to .weaver/engine.log. Snapshots are short SQLite reads
- * on the console's thread. */
+/* engine.c - the local engine behind struct core_engine_ops: opening and closing it, the
+ * scheduler (sched_run.c) running scheduled flows and syncs while the console is open (unless
+ * opts->no_scheduler), the engine log (.weaver/engine.log), run details, attempt logs and
+ * connector specs. Snapshots are built on the snapshot thread (engine_snap.c), commands run on
+ * worker threads (engine_exec.c); each thread has its own SQLite connection. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/fs.h"
 #include "base/mem.h"
-#include "core/core_int.h"
+#include "connectors/connectors.h"
+#include "core/engine_int.h"
 #include "storage/storage.h"
 
-#define SNAPSHOT_JOBS 200
+#define ENGINE_LOG_READ_MAX (1 << 20)
 
-struct local_engine {
-    char *root;
-    struct core_scheduler *sched;
-    FILE *log_file;
-    struct wv_log log;
-};
-
-/* Scheduler diagnostics into .weaver/engine.log (the scheduler serializes calls). */
+/* Diagnostics into .weaver/engine.log (one fprintf per line: stdio locks the stream). */
 static void file_log(void *ctx, enum wv_level level, const char *msg)
 {
     FILE *f = ctx;
@@ -31,180 +25,301 @@ static void file_log(void *ctx, enum wv_level level, const char *msg)
     fflush(f);
 }
 
-/* Copies a job row into a snapshot job. */
-static void snap_job(struct core_snap_job *d, const struct stor_job *j)
-{
-    d->id = j->id;
-    d->connection = wv_strdup(j->connection);
-    d->status = wv_strdup(stor_job_status_name(j->status));
-    d->error = wv_strdup(j->error);
-    d->started_ms = j->started_ms;
-    d->ended_ms = j->ended_ms;
-    d->records = j->records;
-    d->bytes = j->bytes;
-}
-
-/* Fills sources and connections from the workspace. */
-static void snap_workspace(struct core_snapshot *s, const struct core_workspace *ws)
-{
-    s->workspace_name = wv_strdup(ws->name);
-    s->sources = wv_calloc(ws->n_sources ? ws->n_sources : 1, sizeof *s->sources);
-    for (size_t i = 0; i < ws->n_sources; i++) {
-        s->sources[i].name = wv_strdup(ws->sources[i].name);
-        s->sources[i].connector = wv_strdup(ws->sources[i].connector);
-    }
-    s->n_sources = ws->n_sources;
-    s->conns = wv_calloc(ws->n_conns ? ws->n_conns : 1, sizeof *s->conns);
-    for (size_t i = 0; i < ws->n_conns; i++) {
-        const struct core_connection *c = &ws->conns[i];
-        struct core_snap_conn *d = &s->conns[i];
-        d->name = wv_strdup(c->name);
-        d->source = wv_strdup(c->source);
-        d->destination = wv_strdup(c->destination);
-        d->schedule = wv_strdup(c->schedule ? c->schedule : "manual");
-        d->enabled = c->enabled;
-        d->n_streams = c->n_streams;
-    }
-    s->n_conns = ws->n_conns;
-}
-
-/* Adds job history (and each connection's last job) from the state store. */
-static void snap_jobs(struct core_snapshot *s, const struct core_workspace *ws,
-                      struct wv_error *err)
-{
-    struct stor_db *db = core_db_open(ws, err);
-    if (!db)
-        return;
-    struct stor_job *jobs = NULL;
-    size_t n = 0;
-    if (stor_job_list(db, NULL, SNAPSHOT_JOBS, &jobs, &n, err) == 0) {
-        s->jobs = wv_calloc(n ? n : 1, sizeof *s->jobs);
-        for (size_t i = 0; i < n; i++)
-            snap_job(&s->jobs[i], &jobs[i]);
-        s->n_jobs = n;
-        for (size_t c = 0; c < s->n_conns; c++) {
-            for (size_t i = 0; i < n; i++) {
-                if (strcmp(jobs[i].connection, s->conns[c].name) != 0)
-                    continue;
-                s->conns[c].last_status = wv_strdup(stor_job_status_name(jobs[i].status));
-                s->conns[c].last_started_ms = jobs[i].started_ms;
-                s->conns[c].last_records = jobs[i].records;
-                s->conns[c].last_error = wv_strdup(jobs[i].error);
-                break;
-            }
-        }
-    }
-    stor_jobs_free(jobs, n);
-    stor_db_close(db);
-}
-
-/* Takes a snapshot; problems are shown in it rather than failing. */
+/* The latest snapshot, copied. */
 static struct core_snapshot *local_snapshot(void *ctx)
 {
     struct local_engine *e = ctx;
-    struct core_snapshot *s = wv_calloc(1, sizeof *s);
-    s->workspace_root = wv_strdup(e->root);
-    s->taken_ms = wv_clock_now_ms(wv_clock_system());
-    struct wv_error err;
-    wv_error_clear(&err);
-    struct core_workspace *ws = core_workspace_load(e->root, &err);
-    if (ws) {
-        snap_workspace(s, ws);
-        snap_jobs(s, ws, &err);
-        core_workspace_free(ws);
-    }
-    if (!s->workspace_name)
-        s->workspace_name = wv_path_stem(e->root, NULL);
-    if (wv_error_isset(&err))
-        s->load_error = wv_strdup(err.msg);
+    pthread_mutex_lock(&e->mu);
+    struct core_snapshot *s = core_engine_snap_dup(e->snap);
+    pthread_mutex_unlock(&e->mu);
     return s;
 }
 
-/* Output sink appending to a buffer. */
-static void buf_write(void *ctx, const char *data, size_t len)
+/* Opens the state store for a call on the console's thread. */
+static struct stor_db *open_db(struct local_engine *e, struct wv_error *err)
 {
-    wv_buf_append(ctx, data, len, NULL);
+    if (!wv_fs_exists(e->db_path)) {
+        wv_error_set(err, WV_E_NOTFOUND, 0, "no state store yet (nothing has run)");
+        return NULL;
+    }
+    return stor_db_open(e->db_path, err);
 }
 
-/* Runs a command with output into a buffer. */
-static int local_exec(void *ctx, int argc, char **argv, struct wv_buf *out, struct wv_error *err)
+/* Copies an attempt. */
+static void detail_attempt(struct core_snap_attempt *d, const struct stor_attempt *a)
+{
+    d->id = a->id;
+    d->task = wv_strdup(a->task);
+    d->state = wv_strdup(stor_task_state_name(a->state));
+    d->error = a->error ? wv_strdup(a->error) : NULL;
+    d->number = a->number;
+    d->started_ms = a->started_ms;
+    d->ended_ms = a->ended_ms;
+    d->records = a->records;
+    d->bytes = a->bytes;
+}
+
+/* Copies a quality result. */
+static void detail_check(struct core_snap_check *d, const struct stor_quality_result *q)
+{
+    d->task = wv_strdup(q->task);
+    d->sync_task = q->sync_task ? wv_strdup(q->sync_task) : NULL;
+    d->stream = q->stream ? wv_strdup(q->stream) : NULL;
+    d->check = q->check ? wv_strdup(q->check) : NULL;
+    d->verdict = q->verdict ? wv_strdup(q->verdict) : NULL;
+    d->threshold = q->threshold ? wv_strdup(q->threshold) : NULL;
+    d->text = q->text ? wv_strdup(q->text) : NULL;
+    d->error_severity = q->error_severity;
+    d->observed = q->observed;
+}
+
+/* Adds the files of a sync job's published manifest. */
+static void detail_files(struct core_run_detail *d, struct stor_db *db, int64_t job_id)
+{
+    struct stor_publish p;
+    struct wv_error err;
+    wv_error_clear(&err);
+    if (stor_publish_get(db, job_id, &p, &err) < 0)
+        return;
+    struct stor_zone_manifest m;
+    if (p.status == STOR_PUB_PUBLISHED && p.manifest_json &&
+        stor_zone_manifest_parse(p.manifest_json, strlen(p.manifest_json), "manifest", &m,
+                                 &err) == 0) {
+        d->files = wv_realloc(d->files, (d->n_files + m.n_files + 1) * sizeof *d->files);
+        for (size_t i = 0; i < m.n_files; i++)
+            d->files[d->n_files++] = wv_strdup(m.files[i].rel);
+        stor_zone_manifest_done(&m);
+    }
+    stor_publish_done(&p);
+}
+
+/* Fills a run detail from the store. */
+static int detail_fill(struct local_engine *e, struct core_run_detail *d, struct stor_db *db,
+                       int64_t run_id, struct wv_error *err)
+{
+    struct stor_flow_run run;
+    if (stor_flow_run_get(db, run_id, &run, err) < 0)
+        return -1;
+    struct stor_task_run *t = NULL;
+    size_t nt = 0;
+    struct stor_attempt *a = NULL;
+    size_t na = 0;
+    struct stor_quality_result *q = NULL;
+    size_t nq = 0;
+    int rc = -1;
+    if (stor_task_run_list(db, run_id, &t, &nt, err) < 0 ||
+        stor_attempt_list(db, run_id, NULL, &a, &na, err) < 0 ||
+        stor_quality_list(db, run_id, NULL, &q, &nq, err) < 0)
+        goto out;
+    struct wv_error lerr;
+    wv_error_clear(&lerr);
+    struct core_workspace *ws = core_workspace_load(e->root, &lerr);
+    core_engine_snap_run_fill(&d->run, &run, t, nt, ws ? core_workspace_flow(ws, run.flow) : NULL);
+    core_workspace_free(ws);
+    d->attempts = wv_calloc(na ? na : 1, sizeof *d->attempts);
+    for (size_t i = 0; i < na; i++)
+        detail_attempt(&d->attempts[i], &a[i]);
+    d->n_attempts = na;
+    d->checks = wv_calloc(nq ? nq : 1, sizeof *d->checks);
+    for (size_t i = 0; i < nq; i++)
+        detail_check(&d->checks[i], &q[i]);
+    d->n_checks = nq;
+    for (size_t i = 0; i < nt; i++)
+        if (t[i].job_id > 0)
+            detail_files(d, db, t[i].job_id);
+    rc = 0;
+out:
+    stor_flow_run_done(&run);
+    stor_task_runs_free(t, nt);
+    stor_attempts_free(a, na);
+    stor_quality_free(q, nq);
+    return rc;
+}
+
+/* One run in depth. */
+static struct core_run_detail *local_run_detail(void *ctx, int64_t run_id, struct wv_error *err)
 {
     struct local_engine *e = ctx;
-    static const struct core_out_ops ops = {buf_write, NULL};
-    struct core_cmd_env env = {.workspace_flag = e->root};
-    env.out = (struct core_out){&ops, out};
-    env.diag = (struct core_out){&ops, out};
-    return core_cmd_run(&env, argc, argv, err);
+    struct stor_db *db = open_db(e, err);
+    if (!db)
+        return NULL;
+    struct core_run_detail *d = wv_calloc(1, sizeof *d);
+    int rc = detail_fill(e, d, db, run_id, err);
+    stor_db_close(db);
+    if (rc < 0) {
+        core_run_detail_free(d);
+        return NULL;
+    }
+    return d;
 }
 
-/* Frees the engine. */
+/* Frees a run detail. */
+void core_run_detail_free(struct core_run_detail *d)
+{
+    if (!d)
+        return;
+    core_engine_snap_run_done(&d->run);
+    for (size_t i = 0; i < d->n_attempts; i++) {
+        free(d->attempts[i].task);
+        free(d->attempts[i].state);
+        free(d->attempts[i].error);
+    }
+    for (size_t i = 0; i < d->n_checks; i++) {
+        struct core_snap_check *c = &d->checks[i];
+        free(c->task);
+        free(c->sync_task);
+        free(c->stream);
+        free(c->check);
+        free(c->verdict);
+        free(c->threshold);
+        free(c->text);
+    }
+    for (size_t i = 0; i < d->n_files; i++)
+        free(d->files[i]);
+    free(d->attempts);
+    free(d->checks);
+    free(d->files);
+    free(d);
+}
+
+/* An attempt's log from an offset. */
+static int local_attempt_log(void *ctx, int64_t attempt_id, int64_t offset, char **text,
+                             int64_t *next, struct wv_error *err)
+{
+    struct local_engine *e = ctx;
+    struct stor_db *db = open_db(e, err);
+    if (!db)
+        return -1;
+    int rc = stor_attempt_log_read(db, attempt_id, offset, text, next, err);
+    stor_db_close(db);
+    return rc;
+}
+
+/* The engine log from an offset, at most ENGINE_LOG_READ_MAX bytes per call. */
+static int local_engine_log(void *ctx, int64_t offset, char **text, int64_t *next,
+                            struct wv_error *err)
+{
+    struct local_engine *e = ctx;
+    *text = NULL;
+    *next = offset;
+    FILE *f = fopen(e->log_path, "rbe");
+    if (!f) {
+        *text = wv_strdup("");
+        return 0;
+    }
+    if (offset < 0 || fseeko(f, (off_t)offset, SEEK_SET) != 0) {
+        fclose(f);
+        return wv_error_set(err, WV_E_USAGE, 0, "engine log: bad offset %lld",
+                            (long long)offset), -1;
+    }
+    off_t end = fseeko(f, 0, SEEK_END) == 0 ? ftello(f) : -1;
+    size_t want = end > (off_t)offset ? (size_t)(end - (off_t)offset) : 0;
+    if (want > ENGINE_LOG_READ_MAX)
+        want = ENGINE_LOG_READ_MAX;
+    char *buf = wv_malloc(want + 1);
+    size_t n = want && fseeko(f, (off_t)offset, SEEK_SET) == 0 ? fread(buf, 1, want, f) : 0;
+    bool failed = ferror(f) != 0;
+    fclose(f);
+    if (failed) {
+        free(buf);
+        return wv_error_set(err, WV_E_IO, 0, "engine log: read error"), -1;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *next = offset + (int64_t)n;
+    return 0;
+}
+
+/* A connector's connectionSpecification. */
+static struct wv_json *local_connector_spec(void *ctx, const char *connector,
+                                            struct wv_error *err)
+{
+    struct local_engine *e = ctx;
+    struct conn_source *src = conn_source_open_opts(connector, e->root, NULL, err);
+    if (!src)
+        return NULL;
+    struct wv_json *spec = NULL, *cs = NULL;
+    if (conn_source_spec(src, &spec, err) == 0) {
+        cs = wv_json_take(spec, "connectionSpecification");
+        if (!cs)
+            wv_error_set(err, WV_E_PROTOCOL, 0, "connector %s: no connectionSpecification",
+                         connector);
+    }
+    wv_json_free(spec);
+    conn_source_free(src);
+    return cs;
+}
+
+/* Stops everything and frees the engine. */
 static void local_close(void *ctx)
 {
     struct local_engine *e = ctx;
+    pthread_mutex_lock(&e->mu);
+    e->stop = true;
+    e->cancel = 1;
+    pthread_cond_broadcast(&e->cond);
+    pthread_mutex_unlock(&e->mu);
+    if (e->snap_started)
+        pthread_join(e->snap_thread, NULL);
+    core_engine_exec_stop(e);
     core_scheduler_free(e->sched, true);
+    core_snapshot_free(e->snap);
     if (e->log_file)
         fclose(e->log_file);
+    pthread_cond_destroy(&e->cond);
+    pthread_mutex_destroy(&e->mu);
     free(e->root);
+    free(e->db_path);
+    free(e->log_path);
     free(e);
 }
 
-static const struct core_engine_ops local_ops = {local_exec, local_snapshot, local_close};
+static const struct core_engine_ops local_ops = {
+    core_engine_exec,   core_engine_exec_async, core_engine_poll_results,
+    local_snapshot,     local_run_detail,       local_attempt_log,
+    local_engine_log,   local_connector_spec,   local_close,
+};
 
 /* Creates a local engine. */
-int core_engine_local(const char *root, struct core_engine *out, struct wv_error *err)
+int core_engine_local(const char *root, const struct core_engine_opts *opts,
+                      struct core_engine *out, struct wv_error *err)
 {
     char *abs = wv_path_real(root, err);
     if (!abs)
         return wv_error_prefix(err, "workspace");
     struct local_engine *e = wv_calloc(1, sizeof *e);
     e->root = abs;
-    out->ops = &local_ops;
-    out->ctx = e;
-    /* the scheduler: best effort (a workspace with errors is shown, not scheduled) */
-    char *logp = wv_asprintf("%s/.weaver/engine.log", abs), *dir = wv_path_dirname(logp);
+    if (opts)
+        e->opts = *opts;
+    e->db_path = wv_asprintf("%s/.weaver/state.db", abs);
+    e->log_path = wv_asprintf("%s/.weaver/engine.log", abs);
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->cond, NULL);
+    char *dir = wv_path_dirname(e->log_path);
     struct wv_error serr;
     wv_error_clear(&serr);
     if (wv_fs_mkdirs(dir, 0700, &serr) == 0)
-        e->log_file = fopen(logp, "ae");
-    e->log = (struct wv_log){e->log_file ? file_log : NULL, e->log_file, WV_LOG_INFO};
-    e->sched = core_scheduler_new(abs, &e->log, &serr);
-    if (e->sched && core_scheduler_start(e->sched, &serr) < 0) {
-        core_scheduler_free(e->sched, true);
-        e->sched = NULL;
-    }
-    free(logp);
+        e->log_file = fopen(e->log_path, "ae");
     free(dir);
+    e->log = (struct wv_log){e->log_file ? file_log : NULL, e->log_file, WV_LOG_INFO};
+    struct stor_db *db = NULL;
+    e->snap = core_engine_snap_build(e, &db);
+    stor_db_close(db);
+    out->ops = &local_ops;
+    out->ctx = e;
+    if (core_engine_snap_start(e, err) < 0 || core_engine_exec_start(e, err) < 0) {
+        local_close(e);
+        return -1;
+    }
+    /* the scheduler: best effort (a workspace with errors is shown, not scheduled) */
+    if (!e->opts.no_scheduler) {
+        e->sched = core_scheduler_new(abs, &e->log, &serr);
+        if (e->sched && core_scheduler_start(e->sched, &serr) < 0) {
+            core_scheduler_free(e->sched, true);
+            e->sched = NULL;
+        }
+        if (!e->sched)
+            wv_logf(&e->log, WV_LOG_WARN, "scheduler not started: %s", serr.msg);
+    }
     return 0;
-}
-
-/* Frees a snapshot. */
-void core_snapshot_free(struct core_snapshot *s)
-{
-    if (!s)
-        return;
-    for (size_t i = 0; i < s->n_sources; i++) {
-        free(s->sources[i].name);
-        free(s->sources[i].connector);
-    }
-    for (size_t i = 0; i < s->n_conns; i++) {
-        struct core_snap_conn *c = &s->conns[i];
-        free(c->name);
-        free(c->source);
-        free(c->destination);
-        free(c->schedule);
-        free(c->last_status);
-        free(c->last_error);
-    }
-    for (size_t i = 0; i < s->n_jobs; i++) {
-        free(s->jobs[i].connection);
-        free(s->jobs[i].status);
-        free(s->jobs[i].error);
-    }
-    free(s->sources);
-    free(s->conns);
-    free(s->jobs);
-    free(s->workspace_name);
-    free(s->workspace_root);
-    free(s->load_error);
-    free(s);
 }

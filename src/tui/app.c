@@ -1,346 +1,655 @@
-/* app.c - the first console screen: workspace header, sources, connections (with their last
- * job) and recent jobs, refreshed from engine snapshots every two seconds. TUI thread only: the
- * only caller of ncurses. One draw site (draw()); input handlers only change state and ask for
- * a redraw. The full console (views, prompt, themes, bindings) grows from here. */
+/* app.c - the console's loop: terminal setup and restore (on return, fatal signal, crash and
+ * out of memory), input (keys through the keymap, mouse, resize), modals (the : prompt, the /
+ * filter, search, confirmation, forms, help), and the engine's output (a fresh snapshot about
+ * every second, command results, log text). Input handlers only change state; tui_draw() is the
+ * one place that draws. TUI thread only: the only caller of ncurses. */
 #include <curses.h>
 #include <locale.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/clock.h"
+#include "base/fs.h"
 #include "base/mem.h"
-#include "tui/tui.h"
+#include "tui/tui_int.h"
 
-#define REFRESH_MS 2000
 #define TICK_MS 100
-
-enum pane { PANE_SOURCES, PANE_CONNS, PANE_JOBS, PANE__COUNT };
-
-enum color_slot { C_TITLE = 1, C_HEADER, C_OK, C_FAILED, C_RUNNING, C_DIM, C_SELECT };
-
-struct app {
-    const struct core_engine *engine;
-    struct core_snapshot *snap;
-    enum pane focus;
-    size_t sel[PANE__COUNT];
-    bool color;
-    int64_t next_refresh_ms;
-};
+#define SNAP_MS 1000
+#define LOG_MS 300
 
 static volatile sig_atomic_t got_signal;
 
-/* Restores the terminal (out-of-memory hook and exit paths). */
 static void restore_terminal(void)
 {
     if (!isendwin())
         endwin();
 }
 
-/* Fatal signals: remember, the loop exits cleanly. */
 static void on_signal(int sig)
 {
     got_signal = sig;
 }
 
-/* Sets up colours unless NO_COLOR is set or the terminal has none. */
-static bool setup_colors(void)
+/* A crash: give the terminal back, then die as the signal says. */
+static void on_crash(int sig)
 {
-    const char *nc = getenv("NO_COLOR");
-    if ((nc && *nc) || !has_colors())
-        return false;
-    start_color();
-    use_default_colors();
-    init_pair(C_TITLE, COLOR_BLACK, COLOR_CYAN);
-    init_pair(C_HEADER, COLOR_CYAN, -1);
-    init_pair(C_OK, COLOR_GREEN, -1);
-    init_pair(C_FAILED, COLOR_RED, -1);
-    init_pair(C_RUNNING, COLOR_YELLOW, -1);
-    init_pair(C_DIM, COLOR_BLUE, -1);
-    init_pair(C_SELECT, COLOR_BLACK, COLOR_WHITE);
-    return true;
+    endwin();
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
-/* Attribute for a slot (colour, or a mono fallback). */
-static attr_t slot_attr(const struct app *a, enum color_slot slot)
+static const struct {
+    const char *title;
+    enum tui_context ctx;
+} views[] = {
+#define TUI_X_VIEWT(id, title, ctx) {title, ctx},
+    TUI_VIEWS(TUI_X_VIEWT)
+#undef TUI_X_VIEWT
+};
+
+const char *tui_view_title(enum view v)
 {
-    if (a->color)
-        return COLOR_PAIR(slot) | (slot == C_TITLE || slot == C_HEADER ? A_BOLD : 0);
-    switch (slot) {
-    case C_TITLE:
-    case C_SELECT:
-        return A_REVERSE;
-    case C_HEADER:
-    case C_FAILED:
-        return A_BOLD;
-    case C_DIM:
-        return A_DIM;
-    default:
-        return A_NORMAL;
+    return (size_t)v < VIEW__COUNT ? views[v].title : "?";
+}
+
+enum tui_context tui_app_context(const struct app *a)
+{
+    if (a->view == VIEW_FLOWS && a->pane[VIEW_FLOWS] == 1)
+        return TUI_CTX_RUNS;
+    if (a->view == VIEW_RUN)
+        return TUI_CTX_RUNS;
+    return views[a->view].ctx;
+}
+
+void tui_app_status(struct app *a, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->status, sizeof a->status, fmt, ap);
+    va_end(ap);
+    a->status_error = error;
+    a->status_ms = wv_clock_now_ms(wv_clock_system());
+}
+
+void tui_app_goto(struct app *a, enum view v)
+{
+    if (v == a->view)
+        return;
+    if (a->n_back == sizeof a->back / sizeof a->back[0])
+        memmove(a->back, a->back + 1, (a->n_back - 1) * sizeof *a->back), a->n_back--;
+    a->back[a->n_back++] = a->view;
+    a->view = v;
+}
+
+/* Esc: the previous view. */
+static void go_back(struct app *a)
+{
+    if (a->n_back)
+        a->view = a->back[--a->n_back];
+}
+
+void tui_app_exec(struct app *a, const char *line)
+{
+    char *words[64];
+    size_t n = tui_prompt_split(line, words, 64);
+    if (n == 0)
+        return;
+    struct wv_error err;
+    wv_error_clear(&err);
+    int64_t id = a->engine->ops->exec_async(a->engine->ctx, (int)n, words, &err);
+    for (size_t i = 0; i < n; i++)
+        free(words[i]);
+    if (id < 0)
+        tui_app_status(a, true, "%s", err.msg);
+    else
+        tui_app_status(a, false, "running: weaver %s  (command %lld; :commands shows its output)",
+                       line, (long long)id);
+}
+
+void tui_app_confirm(struct app *a, const char *question, const char *line)
+{
+    snprintf(a->confirm_text, sizeof a->confirm_text, "%s", question);
+    snprintf(a->confirm_cmd, sizeof a->confirm_cmd, "%s", line);
+    a->modal = MODAL_CONFIRM;
+}
+
+/* Takes a fresh snapshot; keeps selections in range. */
+static void refresh_snapshot(struct app *a)
+{
+    struct core_snapshot *s = a->engine->ops->snapshot(a->engine->ctx);
+    if (!s)
+        return;
+    core_snapshot_free(a->snap);
+    a->snap = s;
+    if (a->view == VIEW_RUN && a->run_id) {
+        struct wv_error err;
+        wv_error_clear(&err);
+        struct core_run_detail *d = a->engine->ops->run_detail(a->engine->ctx, a->run_id, &err);
+        if (d) {
+            core_run_detail_free(a->detail);
+            a->detail = d;
+        }
     }
 }
 
-/* Colour for a job status. */
-static enum color_slot status_slot(const char *status)
+/* Results of commands that finished: kept for the command log; the newest in the status. */
+static void poll_results(struct app *a)
 {
-    if (!status)
-        return C_DIM;
-    if (strcmp(status, "succeeded") == 0)
-        return C_OK;
-    if (strcmp(status, "running") == 0)
-        return C_RUNNING;
-    return C_FAILED;
-}
-
-/* Number of rows in a pane. */
-static size_t pane_rows(const struct app *a, enum pane p)
-{
-    switch (p) {
-    case PANE_SOURCES:
-        return a->snap->n_sources;
-    case PANE_CONNS:
-        return a->snap->n_conns;
-    default:
-        return a->snap->n_jobs;
+    struct core_cmd_result *r = NULL;
+    size_t n = 0;
+    a->engine->ops->poll_results(a->engine->ctx, &r, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].rc == 0)
+            tui_app_status(a, false, "done: weaver %s", r[i].line);
+        else
+            tui_app_status(a, true, "failed: weaver %s: %s", r[i].line,
+                           r[i].error ? r[i].error : "error");
+        a->results = wv_realloc(a->results, (a->n_results + 1) * sizeof *a->results);
+        a->results[a->n_results++] = r[i];
     }
+    free(r);
+    if (n)
+        a->next_snap_ms = 0;
 }
 
-/* "2024-01-02 03:04" UTC, or "-". */
-static void fmt_when(int64_t ms, char *buf, size_t size)
+/* Completion for the : prompt: command words, then workspace names and themes. */
+static size_t complete(void *ctx, char **words, size_t n_words, const char *prefix,
+                       const char ***out)
 {
-    if (!ms) {
-        wv_strlcpy(buf, "-", size);
+    struct app *a = ctx;
+    static const char *list[512];
+    size_t n = 0;
+    (void)prefix;
+    static const char *const cmds[] = {
+        "sync", "flow", "connection", "state", "check", "discover", "jobs", "runs", "publish",
+        "discard", "metrics", "export", "theme", "help", "source", "parquet", "manifest",
+        "destination", "quit", "sources", "connections", "flows", "logs", "commands", NULL};
+    static const char *const flow_sub[] = {"list", "run", "status", "logs", "rerun", "cancel",
+                                           "mark", "enable", "disable", NULL};
+    static const char *const conn_sub[] = {"list", "show", "enable", "disable", NULL};
+    if (n_words == 0) {
+        for (size_t i = 0; cmds[i]; i++)
+            list[n++] = cmds[i];
+    } else if (!strcmp(words[0], "theme")) {
+        for (const char *const *t = tui_theme_names(); t && *t && n < 64; t++)
+            list[n++] = *t;
+    } else if (n_words == 1 && !strcmp(words[0], "flow")) {
+        for (size_t i = 0; flow_sub[i]; i++)
+            list[n++] = flow_sub[i];
+    } else if (n_words == 1 && !strcmp(words[0], "connection")) {
+        for (size_t i = 0; conn_sub[i]; i++)
+            list[n++] = conn_sub[i];
+    } else if (a->snap) {
+        bool flows = !strcmp(words[0], "flow");
+        for (size_t i = 0; flows && i < a->snap->n_flows && n < 500; i++)
+            list[n++] = a->snap->flows[i].name;
+        for (size_t i = 0; !flows && i < a->snap->n_conns && n < 500; i++)
+            list[n++] = a->snap->conns[i].name;
+        for (size_t i = 0; !flows && !strcmp(words[0], "check") && i < a->snap->n_sources; i++)
+            list[n++] = a->snap->sources[i].name;
+    }
+    *out = list;
+    return n;
+}
+
+/* A line typed at the : prompt: console commands, else the command table. */
+static void run_prompt(struct app *a, const char *line)
+{
+    while (*line == ' ')
+        line++;
+    if (!*line)
+        return;
+    char *w[4] = {0};
+    size_t n = tui_prompt_split(line, w, 4);
+    static const struct {
+        const char *word;
+        enum view v;
+    } jumps[] = {{"sources", VIEW_SOURCES}, {"connections", VIEW_CONNECTIONS},
+                 {"flows", VIEW_FLOWS},     {"logs", VIEW_LOGS},
+                 {"metrics", VIEW_METRICS}, {"commands", VIEW_COMMANDS}};
+    bool handled = false;
+    for (size_t i = 0; n == 1 && i < sizeof jumps / sizeof jumps[0]; i++)
+        if (!strcmp(w[0], jumps[i].word)) {
+            if (jumps[i].v == VIEW_LOGS && !a->n_srcs && !a->logs_engine)
+                tui_logs_open(a, 0, NULL);
+            tui_app_goto(a, jumps[i].v);
+            handled = true;
+        }
+    if (!handled && (!strcmp(w[0], "q") || !strcmp(w[0], "quit"))) {
+        a->quit = true;
+        handled = true;
+    } else if (!handled && !strcmp(w[0], "theme")) {
+        struct wv_error err;
+        wv_error_clear(&err);
+        struct tui_theme t;
+        if (n < 2)
+            tui_app_status(a, false, "theme %s (themes: see :theme <Tab>)", a->theme.name);
+        else if (tui_theme_builtin(w[1], &t, &err) < 0)
+            tui_app_status(a, true, "%s", err.msg);
+        else {
+            a->theme = t;
+            tui_theme_apply(&a->theme, a->depth, !a->color);
+            tui_app_status(a, false, "theme %s", t.name);
+        }
+        handled = true;
+    } else if (!handled && !strcmp(w[0], "help") && n == 1) {
+        a->modal = MODAL_HELP;
+        a->help_top = 0;
+        handled = true;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(w[i]);
+    if (!handled)
+        tui_app_exec(a, line);
+}
+
+/* Applies the / filter of the current view (or the logs). */
+static void set_filter(struct app *a, const char *text)
+{
+    if (a->view == VIEW_LOGS) {
+        snprintf(a->log_filter, sizeof a->log_filter, "%s", text);
+        tui_logs_apply_filter(a);
         return;
     }
-    struct wv_tm t;
-    wv_time_split(ms, &t);
-    snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", t.year, t.month, t.day, t.hour, t.min,
-             t.sec);
+    char errbuf[256];
+    struct tui_filter *f = tui_filter_new(text, errbuf, sizeof errbuf);
+    if (!f && *errbuf) {
+        tui_app_status(a, true, "filter: %s", errbuf);
+        return;
+    }
+    tui_filter_free(a->filter[a->view]);
+    a->filter[a->view] = f;
+    snprintf(a->filter_text[a->view], sizeof a->filter_text[a->view], "%s", text);
+    a->sel[a->view][a->pane[a->view]] = 0;
+    a->top[a->view][a->pane[a->view]] = 0;
 }
 
-/* Draws a pane title line. */
-static void draw_title(const struct app *a, int y, const char *title, enum pane p, size_t n)
+/* Keys while a modal is open. */
+static void modal_key(struct app *a, int ch)
 {
-    attr_t at = slot_attr(a, C_HEADER) | (a->focus == p ? A_UNDERLINE : 0);
-    attron(at);
-    mvprintw(y, 0, "%s %s (%zu)", a->focus == p ? ">" : " ", title, n);
-    attroff(at);
-}
-
-/* Starts a row: selection highlight when the pane has focus. */
-static void row_begin(const struct app *a, enum pane p, size_t i, int y, int w)
-{
-    move(y, 0);
-    if (a->focus == p && a->sel[p] == i) {
-        attron(slot_attr(a, C_SELECT));
-        mvhline(y, 0, ' ', w);
+    switch (a->modal) {
+    case MODAL_PROMPT:
+    {
+        enum tui_prompt_result r = tui_prompt_key(&a->prompt, ch, complete, a);
+        if (r != TUI_PROMPT_EDIT)
+            a->modal = MODAL_NONE;
+        if (r == TUI_PROMPT_SUBMIT) {
+            char line[TUI_PROMPT_MAX];
+            snprintf(line, sizeof line, "%s", a->prompt.line);
+            tui_prompt_reset(&a->prompt);
+            run_prompt(a, line);
+        }
+        return;
+    }
+    case MODAL_FILTER:
+    case MODAL_SEARCH:
+    case MODAL_CONNECTOR:
+    {
+        enum tui_prompt_result r = tui_prompt_key(&a->line, ch, NULL, NULL);
+        enum modal m = a->modal;
+        if (r != TUI_PROMPT_EDIT)
+            a->modal = MODAL_NONE;
+        if (r == TUI_PROMPT_SUBMIT && m == MODAL_FILTER)
+            set_filter(a, a->line.line);
+        else if (r == TUI_PROMPT_SUBMIT && m == MODAL_SEARCH) {
+            snprintf(a->log_search, sizeof a->log_search, "%s", a->line.line);
+            tui_logs_apply_filter(a);
+        } else if (r == TUI_PROMPT_SUBMIT && m == MODAL_CONNECTOR)
+            tui_actions_new_source(a, a->line.line);
+        return;
+    }
+    case MODAL_CONFIRM:
+        if (ch == 'y' || ch == 'Y')
+            tui_app_exec(a, a->confirm_cmd);
+        else
+            tui_app_status(a, false, "not done: weaver %s", a->confirm_cmd);
+        a->modal = MODAL_NONE;
+        return;
+    case MODAL_FORM:
+    {
+        enum tui_form_result r = tui_form_key(&a->form, ch);
+        if (r == TUI_FORM_CANCEL) {
+            tui_form_done(&a->form);
+            a->modal = MODAL_NONE;
+        } else if (r == TUI_FORM_SUBMIT) {
+            tui_actions_form_submit(a);
+        }
+        return;
+    }
+    case MODAL_HELP:
+        if (ch == 'j' || ch == KEY_DOWN)
+            a->help_top++;
+        else if ((ch == 'k' || ch == KEY_UP) && a->help_top)
+            a->help_top--;
+        else
+            a->modal = MODAL_NONE;
+        return;
+    case MODAL_NONE:
+        return;
     }
 }
 
-/* Ends a row. */
-static void row_end(const struct app *a) { attroff(slot_attr(a, C_SELECT)); }
-
-/* First row to show so that the selection stays visible in `height` rows. */
-static size_t first_row(const struct app *a, enum pane p, int height)
+/* Moves the selection of the current pane. */
+static void move_sel(struct app *a, long delta, bool absolute)
 {
-    size_t h = height > 0 ? (size_t)height : 1;
-    return a->sel[p] >= h ? a->sel[p] - h + 1 : 0;
-}
-
-/* Sources pane. */
-static int draw_sources(const struct app *a, int y, int height, int w)
-{
-    const struct core_snapshot *s = a->snap;
-    draw_title(a, y++, "Sources", PANE_SOURCES, s->n_sources);
-    for (size_t i = first_row(a, PANE_SOURCES, height); i < s->n_sources && height > 0;
-         i++, height--) {
-        row_begin(a, PANE_SOURCES, i, y, w);
-        mvprintw(y++, 2, "%-24.24s %-.*s", s->sources[i].name, w > 30 ? w - 30 : 1,
-                 s->sources[i].connector);
-        row_end(a);
+    if (a->view == VIEW_LOGS) {
+        size_t n = tui_logbuf_count(a->logs);
+        long top = absolute ? (delta < 0 ? 0 : (long)n) : (long)a->log_top + delta;
+        if (top < 0)
+            top = 0;
+        if (top > (long)n)
+            top = (long)n;
+        a->log_top = (size_t)top;
+        a->follow = absolute && delta > 0;
+        return;
     }
-    return y;
-}
-
-/* Connections pane. */
-static int draw_conns(const struct app *a, int y, int height, int w)
-{
-    const struct core_snapshot *s = a->snap;
-    draw_title(a, y++, "Connections", PANE_CONNS, s->n_conns);
-    attron(A_DIM);
-    mvprintw(y++, 2, "%-24s %-14s %-12s %-12s %-10s %-19s", "NAME", "SOURCE", "DESTINATION",
-             "SCHEDULE", "LAST", "LAST RUN (UTC)");
-    attroff(A_DIM);
-    for (size_t i = first_row(a, PANE_CONNS, height); i < s->n_conns && height > 0;
-         i++, height--) {
-        const struct core_snap_conn *c = &s->conns[i];
-        char when[32];
-        fmt_when(c->last_started_ms, when, sizeof when);
-        row_begin(a, PANE_CONNS, i, y, w);
-        mvprintw(y, 2, "%-24.24s %-14.14s %-12.12s %-12.12s ", c->name, c->source,
-                 c->destination, c->schedule);
-        bool sel = a->focus == PANE_CONNS && a->sel[PANE_CONNS] == i;
-        if (!sel)
-            attron(slot_attr(a, status_slot(c->last_status)));
-        printw("%-10.10s", c->last_status ? c->last_status : "never");
-        if (!sel)
-            attroff(slot_attr(a, status_slot(c->last_status)));
-        printw(" %-19s%s", when, c->enabled ? "" : " disabled");
-        row_end(a);
-        y++;
+    if (a->view == VIEW_FLOWS && a->pane[VIEW_FLOWS] == 1) {
+        long t = (long)a->grid_task + delta;
+        a->grid_task = t < 0 ? 0 : (size_t)t;
+        return;
     }
-    return y;
+    struct tui_table t;
+    tui_app_table(a, a->view, a->pane[a->view], &t);
+    size_t n = t.n_rows;
+    tui_table_free(&t);
+    size_t *sel = &a->sel[a->view][a->pane[a->view]];
+    long s = absolute ? (delta < 0 ? 0 : (long)n - 1) : (long)*sel + delta;
+    if (s >= (long)n)
+        s = (long)n - 1;
+    if (s < 0)
+        s = 0;
+    *sel = (size_t)s;
 }
 
-/* Recent jobs pane. */
-static int draw_jobs(const struct app *a, int y, int height, int w)
+/* A key in normal mode, through the keymap. */
+static void normal_key(struct app *a, int ch)
 {
-    const struct core_snapshot *s = a->snap;
-    draw_title(a, y++, "Recent runs", PANE_JOBS, s->n_jobs);
-    attron(A_DIM);
-    mvprintw(y++, 2, "%-6s %-24s %-10s %-19s %10s  %s", "JOB", "CONNECTION", "STATUS",
-             "STARTED (UTC)", "RECORDS", "ERROR");
-    attroff(A_DIM);
-    for (size_t i = first_row(a, PANE_JOBS, height); i < s->n_jobs && height > 0; i++, height--) {
-        const struct core_snap_job *j = &s->jobs[i];
-        char when[32];
-        fmt_when(j->started_ms, when, sizeof when);
-        row_begin(a, PANE_JOBS, i, y, w);
-        mvprintw(y, 2, "%-6lld %-24.24s ", (long long)j->id, j->connection);
-        bool sel = a->focus == PANE_JOBS && a->sel[PANE_JOBS] == i;
-        if (!sel)
-            attron(slot_attr(a, status_slot(j->status)));
-        printw("%-10.10s", j->status);
-        if (!sel)
-            attroff(slot_attr(a, status_slot(j->status)));
-        printw(" %-19s %10lld  %-.*s", when, (long long)j->records, w > 80 ? w - 80 : 1,
-               j->error ? j->error : "");
-        row_end(a);
-        y++;
+    const struct tui_binding *b = tui_keymap_lookup(&a->keys, tui_app_context(a), ch);
+    if (!b)
+        return;
+    if (b->command) {
+        run_prompt(a, b->command);
+        return;
     }
-    return y;
-}
-
-/* The one draw site. */
-static void draw(const struct app *a)
-{
-    int h, w;
-    getmaxyx(stdscr, h, w);
-    erase();
-    attron(slot_attr(a, C_TITLE));
-    mvhline(0, 0, ' ', w);
-    mvprintw(0, 1, "weaver %s | workspace %s | %s", WEAVER_VERSION, a->snap->workspace_name,
-             a->snap->workspace_root);
-    attroff(slot_attr(a, C_TITLE));
-    int y = 2;
-    if (a->snap->load_error) {
-        attron(slot_attr(a, C_FAILED));
-        mvprintw(y, 1, "workspace error: %.*s", w > 20 ? w - 20 : 1, a->snap->load_error);
-        attroff(slot_attr(a, C_FAILED));
-        y += 2;
+    int page = LINES > 8 ? LINES / 2 : 4;
+    switch (b->action) {
+    case TUI_ACT_QUIT:
+        a->quit = true;
+        break;
+    case TUI_ACT_HELP:
+        a->modal = MODAL_HELP;
+        a->help_top = 0;
+        break;
+    case TUI_ACT_PROMPT:
+        tui_prompt_reset(&a->prompt);
+        a->modal = MODAL_PROMPT;
+        break;
+    case TUI_ACT_FILTER:
+        tui_prompt_reset(&a->line);
+        a->modal = MODAL_FILTER;
+        break;
+    case TUI_ACT_SEARCH:
+        tui_prompt_reset(&a->line);
+        a->modal = MODAL_SEARCH;
+        break;
+    case TUI_ACT_BACK:
+        if (a->filter[a->view] || (a->view == VIEW_LOGS && a->log_filter[0]))
+            set_filter(a, "");
+        else
+            go_back(a);
+        break;
+    case TUI_ACT_NEXT_PANE:
+    case TUI_ACT_PREV_PANE:
+    {
+        int n = tui_app_panes(a, a->view);
+        int d = b->action == TUI_ACT_NEXT_PANE ? 1 : n - 1;
+        a->pane[a->view] = (a->pane[a->view] + d) % (n ? n : 1);
+        break;
     }
-    int avail = h - y - 2;
-    int src_h = (int)a->snap->n_sources < avail / 4 ? (int)a->snap->n_sources : avail / 4;
-    int conn_h = (int)a->snap->n_conns < avail / 3 ? (int)a->snap->n_conns : avail / 3;
-    y = draw_sources(a, y, src_h, w) + 1;
-    y = draw_conns(a, y, conn_h, w) + 1;
-    draw_jobs(a, y, h - y - 3, w);
-    attron(slot_attr(a, C_DIM));
-    mvprintw(h - 1, 0, " q quit  Tab pane  j/k move  r refresh   (runs shown in UTC)");
-    attroff(slot_attr(a, C_DIM));
-    refresh();
-}
-
-/* Replaces the snapshot, keeping selections in range. */
-static void take_snapshot(struct app *a)
-{
-    core_snapshot_free(a->snap);
-    a->snap = a->engine->ops->snapshot(a->engine->ctx);
-    for (int p = 0; p < PANE__COUNT; p++) {
-        size_t n = pane_rows(a, (enum pane)p);
-        if (a->sel[p] >= n)
-            a->sel[p] = n ? n - 1 : 0;
-    }
-    a->next_refresh_ms = wv_clock_now_ms(wv_clock_system()) + REFRESH_MS;
-}
-
-/* Handles one key; returns false to quit. */
-static bool on_key(struct app *a, int ch)
-{
-    size_t n = pane_rows(a, a->focus);
-    switch (ch) {
-    case 'q':
-    case 'Q':
-        return false;
-    case '\t':
-        a->focus = (enum pane)((a->focus + 1) % PANE__COUNT);
+    case TUI_ACT_VIEW_SOURCES:
+        tui_app_goto(a, VIEW_SOURCES);
+        a->pane[VIEW_SOURCES] = 0; /* a view key lands on its main list */
         break;
-    case KEY_BTAB:
-        a->focus = (enum pane)((a->focus + PANE__COUNT - 1) % PANE__COUNT);
+    case TUI_ACT_VIEW_CONNECTIONS:
+        tui_app_goto(a, VIEW_CONNECTIONS);
+        a->pane[VIEW_CONNECTIONS] = 0; /* a view key lands on its main list */
         break;
-    case 'j':
-    case KEY_DOWN:
-        if (a->sel[a->focus] + 1 < n)
-            a->sel[a->focus]++;
+    case TUI_ACT_VIEW_FLOWS:
+        tui_app_goto(a, VIEW_FLOWS);
+        a->pane[VIEW_FLOWS] = 0; /* a view key lands on its main list */
         break;
-    case 'k':
-    case KEY_UP:
-        if (a->sel[a->focus] > 0)
-            a->sel[a->focus]--;
+    case TUI_ACT_VIEW_LOGS:
+        if (!a->n_srcs && !a->logs_engine)
+            tui_logs_open(a, 0, NULL);
+        tui_app_goto(a, VIEW_LOGS);
         break;
-    case 'g':
-    case KEY_HOME:
-        a->sel[a->focus] = 0;
+    case TUI_ACT_VIEW_METRICS:
+        tui_app_goto(a, VIEW_METRICS);
+        a->pane[VIEW_METRICS] = 0; /* a view key lands on its main list */
         break;
-    case 'G':
-    case KEY_END:
-        a->sel[a->focus] = n ? n - 1 : 0;
+    case TUI_ACT_COMMAND_LOG:
+        tui_app_goto(a, VIEW_COMMANDS);
         break;
-    case 'r':
-        take_snapshot(a);
+    case TUI_ACT_REFRESH:
+        a->next_snap_ms = 0;
+        break;
+    case TUI_ACT_UP:
+        move_sel(a, -1, false);
+        break;
+    case TUI_ACT_DOWN:
+        move_sel(a, 1, false);
+        break;
+    case TUI_ACT_PAGE_UP:
+        move_sel(a, -page, false);
+        break;
+    case TUI_ACT_PAGE_DOWN:
+        move_sel(a, page, false);
+        break;
+    case TUI_ACT_TOP:
+        move_sel(a, -1, true);
+        break;
+    case TUI_ACT_BOTTOM:
+        move_sel(a, 1, true);
+        break;
+    case TUI_ACT_LEFT:
+        if (a->view == VIEW_FLOWS && a->grid_run)
+            a->grid_run--;
+        break;
+    case TUI_ACT_RIGHT:
+        if (a->view == VIEW_FLOWS)
+            a->grid_run++;
         break;
     default:
+        if (!tui_actions_run(a, b->action))
+            tui_app_status(a, false, "%s: not available here", tui_action_name(b->action));
         break;
     }
-    return true;
+}
+
+/* Mouse: a click selects a row (or a view tab on the top line); the wheel scrolls. */
+static void mouse_key(struct app *a)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK)
+        return;
+    if (ev.bstate & BUTTON4_PRESSED) {
+        move_sel(a, -3, false);
+        return;
+    }
+#ifdef BUTTON5_PRESSED
+    if (ev.bstate & BUTTON5_PRESSED) {
+        move_sel(a, 3, false);
+        return;
+    }
+#endif
+    if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
+        return;
+    if (ev.y == 0) { /* the tabs: " weaver  Sources  Connections ..." */
+        int x = 9;
+        for (int v = 0; v < VIEW__COUNT; v++) {
+            int w = (int)strlen(tui_view_title((enum view)v)) + 2;
+            if (ev.x >= x && ev.x < x + w)
+                tui_app_goto(a, (enum view)v);
+            x += w;
+        }
+        return;
+    }
+    /* rows start on line 3 of the first pane (title line 1, headers line 2) */
+    if (ev.y >= 3 && a->view != VIEW_LOGS) {
+        size_t *sel = &a->sel[a->view][a->pane[a->view]];
+        *sel = a->top[a->view][a->pane[a->view]] + (size_t)(ev.y - 3);
+        move_sel(a, 0, false);
+    }
+}
+
+static void load_keys(struct app *a)
+{
+    tui_keymap_defaults(&a->keys);
+    const char *path = getenv("WEAVER_KEYS");
+    char *own = NULL;
+    if (!path && getenv("HOME"))
+        path = own = wv_asprintf("%s/.config/weaver/keys", getenv("HOME"));
+    char *text = NULL;
+    size_t len = 0;
+    struct wv_error err;
+    wv_error_clear(&err);
+    if (path && access(path, R_OK) == 0 && wv_fs_read_all(path, 1 << 20, &text, &len, &err) == 0) {
+        struct wv_buf warn;
+        wv_buf_init(&warn, 4096);
+        tui_keymap_load(&a->keys, text, len, path, &warn);
+        if (warn.len)
+            tui_app_status(a, true, "%.*s", (int)strcspn(wv_buf_cstr(&warn), "\n"),
+                           wv_buf_cstr(&warn));
+        wv_buf_done(&warn);
+        free(text);
+    }
+    free(own);
+}
+
+static void setup_look(struct app *a)
+{
+    const char *nc = getenv("NO_COLOR");
+    a->color = !(nc && *nc) && has_colors();
+    if (a->color) {
+        start_color();
+        use_default_colors();
+    }
+    a->depth = a->color ? tui_terminal_depth() : TUI_DEPTH_MONO;
+    const char *name = a->opts.theme ? a->opts.theme : getenv("WEAVER_THEME");
+    struct wv_error err;
+    wv_error_clear(&err);
+    if (tui_theme_builtin(name && *name ? name : "default", &a->theme, &err) < 0) {
+        tui_app_status(a, true, "%s", err.msg);
+        tui_theme_builtin("default", &a->theme, &err);
+    }
+    tui_theme_apply(&a->theme, a->depth, !a->color);
+    const char *lang = getenv("LC_ALL");
+    if (!lang || !*lang)
+        lang = getenv("LC_CTYPE");
+    if (!lang || !*lang)
+        lang = getenv("LANG");
+    a->ascii = !(lang && (strstr(lang, "UTF-8") || strstr(lang, "utf8") || strstr(lang, "UTF8")));
+}
+
+static void app_done(struct app *a)
+{
+    core_snapshot_free(a->snap);
+    core_run_detail_free(a->detail);
+    for (int v = 0; v < VIEW__COUNT; v++)
+        tui_filter_free(a->filter[v]);
+    for (size_t i = 0; i < a->n_results; i++)
+        core_cmd_result_free(&a->results[i]);
+    free(a->results);
+    tui_logbuf_free(a->logs);
+    tui_prompt_done(&a->prompt);
+    tui_prompt_done(&a->line);
+    if (a->modal == MODAL_FORM)
+        tui_form_done(&a->form);
+    tui_keymap_done(&a->keys);
 }
 
 /* Runs the console. */
-int tui_run(const struct core_engine *engine, struct wv_error *err)
+int tui_run(const struct core_engine *engine, const struct tui_opts *opts, struct wv_error *err)
 {
-    (void)err;
-    struct app a = {.engine = engine, .focus = PANE_CONNS};
+    struct app *a = wv_calloc(1, sizeof *a);
+    a->engine = engine;
+    if (opts)
+        a->opts = *opts;
+    a->view = VIEW_CONNECTIONS;
+    a->follow = true;
+    a->timestamps = true;
+    a->min_level = WV_LOG_DEBUG;
+    a->logs = tui_logbuf_new(0);
+    tui_prompt_init(&a->prompt);
+    tui_prompt_init(&a->line);
+    a->snap = engine->ops->snapshot(engine->ctx);
+    load_keys(a);
+
     setlocale(LC_ALL, "");
+    if (!initscr()) {
+        app_done(a);
+        free(a);
+        return wv_error_set(err, WV_E_IO, 0, "cannot initialize the terminal");
+    }
     wv_set_oom_hook(restore_terminal);
+    signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGHUP, on_signal);
-    signal(SIGINT, on_signal);
-    if (!initscr())
-        return wv_error_set(err, WV_E_IO, 0, "cannot initialise the terminal");
+    signal(SIGSEGV, on_crash);
+    signal(SIGABRT, on_crash);
+    signal(SIGBUS, on_crash);
     cbreak();
     noecho();
     keypad(stdscr, TRUE);
     curs_set(0);
+    set_escdelay(25);
     timeout(TICK_MS);
-    a.color = setup_colors();
-    take_snapshot(&a);
-    bool running = true, dirty = true;
-    while (running && !got_signal) {
-        if (dirty)
-            draw(&a);
-        dirty = false;
+    mousemask(ALL_MOUSE_EVENTS, NULL);
+    setup_look(a);
+    if (a->opts.readonly)
+        tui_app_status(a, false, "read-only console: actions that change something are refused");
+    tui_draw(a);
+    while (!a->quit && !got_signal) {
         int ch = getch();
-        if (ch == ERR) {
-            if (wv_clock_now_ms(wv_clock_system()) >= a.next_refresh_ms) {
-                take_snapshot(&a);
-                dirty = true;
-            }
-            continue;
+        int64_t now = wv_clock_now_ms(wv_clock_system());
+        if (ch == KEY_RESIZE) {
+            clear();
+        } else if (ch == KEY_MOUSE) {
+            mouse_key(a);
+        } else if (ch != ERR) {
+            if (a->modal != MODAL_NONE)
+                modal_key(a, ch);
+            else
+                normal_key(a, ch);
         }
-        running = ch == KEY_RESIZE ? true : on_key(&a, ch);
-        dirty = true;
+        poll_results(a);
+        if (now >= a->next_snap_ms) {
+            refresh_snapshot(a);
+            a->next_snap_ms = now + SNAP_MS;
+        }
+        if (now >= a->next_log_ms) {
+            tui_logs_poll(a);
+            a->next_log_ms = now + LOG_MS;
+        }
+        tui_draw(a);
     }
     restore_terminal();
     wv_set_oom_hook(NULL);
-    core_snapshot_free(a.snap);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGSEGV, SIG_DFL);
+    signal(SIGABRT, SIG_DFL);
+    signal(SIGBUS, SIG_DFL);
+    app_done(a);
+    free(a);
     return 0;
+}
+
+void tui_man_keys(struct wv_buf *out)
+{
+    tui_keymap_man(out);
 }

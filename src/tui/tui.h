@@ -3,11 +3,22 @@
 #ifndef TUI_H
 #define TUI_H
 
+#include <stdbool.h>
+
+#include "base/buf.h"
 #include "base/error.h"
 #include "core/core.h"
 
-/* Runs the console until the operator quits. The engine is borrowed. Restores the terminal on
- * every exit path (return, fatal signal, out of memory). */
-int tui_run(const struct core_engine *engine, struct wv_error *err);
+struct tui_opts {
+    bool readonly;        /* actions that change something are refused (shown, not run) */
+    const char *theme;    /* NULL: $WEAVER_THEME, else "default" */
+};
+
+/* Runs the console until the operator quits. The engine is borrowed; opts may be NULL.
+ * Restores the terminal on every exit path (return, fatal signal, out of memory). */
+int tui_run(const struct core_engine *engine, const struct tui_opts *opts, struct wv_error *err);
+
+/* The man page section of the console's keys (roff), generated from the key table. */
+void tui_man_keys(struct wv_buf *out);
 
 #endif

@@ -290,7 +290,9 @@ static void test_help_group(void **state)
     run_ok(f, "help connection");
     char *got = rstrip_lines(wv_buf_cstr(&f->out));
     assert_string_equal(got, "connection commands:\n  weaver connection list\n"
-                             "  weaver connection show CONNECTION\n");
+                             "  weaver connection show CONNECTION\n"
+                             "  weaver connection enable CONNECTION\n"
+                             "  weaver connection disable CONNECTION\n");
     free(got);
     run_ok(f, "help source");
     assert_true(wv_str_starts(wv_buf_cstr(&f->out), "source commands:\n  weaver source spec "
