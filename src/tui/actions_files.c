@@ -94,6 +94,14 @@ void tui_actions_form_submit(struct app *a)
     if (rc < 0) {
         snprintf(a->form.message, sizeof a->form.message, "%.250s", err.msg);
         free(path);
+        /* the secrets tui_form_config wrote belong to a file that was not kept */
+        for (size_t i = 0; !conn && i < a->form.n; i++)
+            if (a->form.fields[i].secret) {
+                char *sp = wv_asprintf("%s/secrets/%s.%s", root, a->form.name,
+                                       a->form.fields[i].key);
+                unlink(sp);
+                free(sp);
+            }
         return;
     }
     tui_app_status(a, false, "created %s", path);

@@ -14,9 +14,9 @@ int tui_app_panes(const struct app *a, enum view v)
 {
     (void)a;
     switch (v) {
-    case VIEW_CONNECTIONS:
     case VIEW_FLOWS:
         return 2;
+    case VIEW_CONNECTIONS:
     case VIEW_RUN:
         return 3;
     default:
@@ -49,10 +49,17 @@ void tui_app_table(const struct app *a, enum view v, int pane, struct tui_table 
         tui_vm_sources(s, f, out);
         break;
     case VIEW_CONNECTIONS:
-        if (pane == 0)
+        if (pane == 0) {
             tui_vm_connections(s, f, out);
-        else
+        } else if (pane == 1) {
+            struct tui_table c;
+            tui_vm_connections(s, a->filter[v], &c);
+            size_t sel = a->sel[v][0];
+            tui_vm_streams(s, sel < c.n_rows ? c.rows[sel].key : NULL, out);
+            tui_table_free(&c);
+        } else {
             tui_vm_jobs(s, f, out);
+        }
         break;
     case VIEW_FLOWS:
         if (pane == 0)
@@ -105,7 +112,7 @@ const char *tui_app_selected(const struct app *a, char *buf, size_t size)
 static void pane_title(const struct app *a, int y, const char *title, size_t n, bool focused,
                        const char *filter)
 {
-    char buf[512];
+    char buf[1400];
     snprintf(buf, sizeof buf, "%s%s (%zu)%s%s", focused ? "> " : "  ", title, n,
              filter && *filter ? "  /" : "", filter && *filter ? filter : "");
     tui_attr(TUI_SLOT_HEADER, true);
@@ -391,7 +398,16 @@ void tui_draw_view(struct app *a, int y, int h)
         if (top > h * 3 / 5)
             top = h * 3 / 5;
         pane(a, VIEW_CONNECTIONS, 0, "Connections", y, top);
-        pane(a, VIEW_CONNECTIONS, 1, "Recent runs", y + top, h - top);
+        struct tui_table st;
+        tui_app_table(a, VIEW_CONNECTIONS, 1, &st);
+        int hs = (int)st.n_rows + 2;
+        tui_table_free(&st);
+        if (hs > (h - top) / 2)
+            hs = (h - top) / 2;
+        if (hs < 3)
+            hs = 3;
+        pane(a, VIEW_CONNECTIONS, 1, "Streams", y + top, hs);
+        pane(a, VIEW_CONNECTIONS, 2, "Recent runs", y + top + hs, h - top - hs);
         break;
     }
     case VIEW_FLOWS:

@@ -62,7 +62,9 @@ static void set_line(struct tui_prompt *p, const char *s)
 static void splice(struct tui_prompt *p, size_t from, size_t to, const char *s, size_t n)
 {
     size_t tail = p->len - to;
-    if (from + n + tail > TUI_PROMPT_MAX - 1)
+    if (from + tail >= TUI_PROMPT_MAX - 1)
+        n = 0;
+    else if (n > TUI_PROMPT_MAX - 1 - from - tail)
         n = TUI_PROMPT_MAX - 1 - from - tail;
     memmove(p->line + from + n, p->line + to, tail);
     memcpy(p->line + from, s, n);

@@ -344,6 +344,28 @@ void tui_vm_jobs(const struct core_snapshot *s, const struct tui_filter *f,
     }
 }
 
+void tui_vm_streams(const struct core_snapshot *s, const char *connection,
+                    struct tui_table *out)
+{
+    static const char *const cols[] = {"STREAM", "SYNC MODE", "DESTINATION MODE", "STATE"};
+    static const int w[] = {24, 14, 17, 10};
+    headers(out, cols, w, 4);
+    for (size_t i = 0; connection && i < s->n_conns; i++) {
+        const struct core_snap_conn *c = &s->conns[i];
+        if (strcmp(c->name, connection) != 0)
+            continue;
+        for (size_t k = 0; k < c->n_streams && c->streams; k++) {
+            const struct core_snap_stream *st = &c->streams[k];
+            struct tui_row *r = add_row(out, st->name);
+            cell(r, 0, TUI_SLOT_TEXT, "%s", st->name);
+            cell(r, 1, TUI_SLOT_TEXT, "%s", nz(st->sync_mode));
+            cell(r, 2, TUI_SLOT_TEXT, "%s", nz(st->dest_mode));
+            cell(r, 3, st->has_state ? TUI_SLOT_RUN_OK : TUI_SLOT_DIM, "%s",
+                 st->has_state ? "stored" : "none");
+        }
+    }
+}
+
 void tui_vm_grid(const struct core_snapshot *s, const char *flow, size_t max_runs,
                  struct tui_grid *out)
 {

@@ -66,6 +66,9 @@ void tui_vm_runs(const struct core_snapshot *s, const char *flow, const struct t
                  struct tui_table *out);
 void tui_vm_jobs(const struct core_snapshot *s, const struct tui_filter *f,
                  struct tui_table *out);
+/* The streams of one connection: sync mode, destination mode, whether state is stored. */
+void tui_vm_streams(const struct core_snapshot *s, const char *connection,
+                    struct tui_table *out);
 
 /* The Airflow-style grid of a flow: rows = the flow's tasks, columns = its newest runs (at most
  * max_runs, newest first); cell (task, run) is that task's state in that run ("" if absent). */
