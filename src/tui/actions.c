@@ -229,13 +229,32 @@ bool tui_actions_run(struct app *a, enum tui_action act)
         tui_app_goto(a, VIEW_COMMANDS);
         return true;
     case TUI_ACT_RESET_STATE:
-        if (!sel_name(a, VIEW_CONNECTIONS, name, sizeof name) || a->pane[VIEW_CONNECTIONS])
+    {
+        if (a->view != VIEW_CONNECTIONS || a->pane[VIEW_CONNECTIONS] == 2)
             return false;
-        snprintf(q, sizeof q, "Reset every stream's state of %s? Its next sync starts over.",
-                 name);
-        snprintf(line, sizeof line, "state reset %s --yes", name);
+        /* the connection selected in the first pane; a stream when the streams pane has focus */
+        struct tui_table t;
+        tui_app_table(a, VIEW_CONNECTIONS, 0, &t);
+        size_t cs = a->sel[VIEW_CONNECTIONS][0];
+        snprintf(name, sizeof name, "%s", cs < t.n_rows ? t.rows[cs].key : "");
+        tui_table_free(&t);
+        if (!name[0])
+            return false;
+        if (a->pane[VIEW_CONNECTIONS] == 1) {
+            tui_app_selected(a, task, sizeof task);
+            if (!task[0])
+                return false;
+            snprintf(q, sizeof q, "Reset the state of stream %s of %s? Its next sync of that "
+                                  "stream starts over.", task, name);
+            snprintf(line, sizeof line, "state reset %s %s --yes", name, task);
+        } else {
+            snprintf(q, sizeof q, "Reset every stream's state of %s? Its next sync starts over.",
+                     name);
+            snprintf(line, sizeof line, "state reset %s --yes", name);
+        }
         tui_app_confirm(a, q, line);
         return true;
+    }
     case TUI_ACT_RUN_NOW:
         if (!sel_name(a, VIEW_FLOWS, name, sizeof name) || a->pane[VIEW_FLOWS])
             return false;

@@ -52,8 +52,15 @@ tasks:
   - {name: after, type: noop, depends_on: [shaky]}
 YAML
 
+# an "editor" that breaks the file on its first run and fixes it on the second
+cat >"$T/ed.sh" <<'SH'
+#!/bin/sh
+n=$(cat "$0.count" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" >"$0.count"
+if [ "$n" = 1 ]; then echo "bogus_field: 1" >>"$1"; else sed -i '/bogus_field/d' "$1"; fi
+SH
+chmod +x "$T/ed.sh"
 tmux -L "$SOCK" -f /dev/null new-session -d -s weaver -x 120 -y 40 \
-  "cd '$T' && LANG=C.UTF-8 ESCDELAY=25 EDITOR=true '$W' -w '$ws'; echo \$? > '$T/rc'; sleep 60"
+  "cd '$T' && LANG=C.UTF-8 ESCDELAY=25 EDITOR='$T/ed.sh' '$W' -w '$ws'; echo \$? > '$T/rc'; sleep 60"
 wait_for "Connections (4)"
 ok "first frame: the connections view"
 s=$(screen)
@@ -134,6 +141,26 @@ wait_re "done: weaver flow rerun [0-9]+ --failed" 150
 keys Enter
 wait_re "Run [0-9]+  flow fragile  success" 50
 ok "rerun of the failed task: confirmation listed shaky and after, the run succeeded"
+
+# --- reset one stream's state (asks first), edit a connection in $EDITOR (validated)
+keys 2
+wait_for "Connections (4)"
+keys g Down Down
+sleep 0.3
+keys Tab
+wait_for "> Streams (3)"
+keys x
+wait_for "Reset the state of stream users of faker_users?"
+keys y
+wait_for "done: weaver state reset faker_users users --yes" 50
+ok "reset a stream's state after the confirmation"
+keys Tab Tab
+wait_for "> Connections (4)"
+keys e
+wait_for "saved $ws/connections/faker_users.yaml (valid)" 50
+[ "$(cat "$T/ed.sh.count")" = 2 ] || fail "the editor should have been reopened once"
+! grep -q "bogus_field\|# weaver:" "$ws/connections/faker_users.yaml" || fail "edit left junk"
+ok "edit in \$EDITOR: an invalid save reopens the editor with the error, a valid one is kept"
 
 # --- a new connection from the form
 keys 2
