@@ -10,18 +10,6 @@
 #include "base/mem.h"
 #include "core/cmd_int.h"
 
-/* "2024-01-02 03:04:05" (UTC), or "-". */
-static const char *fmt_time(int64_t ms, char *buf, size_t size)
-{
-    if (ms <= 0)
-        return wv_strlcpy(buf, "-", size), buf;
-    struct wv_tm t;
-    wv_time_split(ms, &t);
-    snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", t.year, t.month, t.day, t.hour, t.min,
-             t.sec);
-    return buf;
-}
-
 /* "12.3s" or "-". */
 static const char *fmt_dur(int64_t from, int64_t to, char *buf, size_t size)
 {
@@ -75,7 +63,7 @@ int core_cmd_flow_list(const struct core_cmd_env *env, int argc, char **argv,
         if (n)
             snprintf(last, sizeof last, "%lld", (long long)runs[0].id);
         core_printf(&env->out, "%-24s %-18s %6zu %-19s %-10s %s%s\n", f->name, sched, f->n_tasks,
-                    fmt_time(nx, next, sizeof next), last,
+                    core_cmd_fmt_time(nx, next, sizeof next), last,
                     n ? stor_run_state_name(runs[0].state) : "-",
                     f->enabled ? "" : "  (disabled)");
         stor_flow_runs_free(runs, n);
@@ -95,7 +83,7 @@ static int print_run(const struct core_cmd_env *env, struct stor_db *db, int64_t
     char a[32], b[32], d[32];
     core_printf(&env->out, "run %lld  flow %s  %s  trigger %s  started %s  duration %s\n",
                 (long long)r.id, r.flow, stor_run_state_name(r.state), r.trigger,
-                fmt_time(r.started_ms, a, sizeof a), fmt_dur(r.started_ms, r.ended_ms, b, sizeof b));
+                core_cmd_fmt_time(r.started_ms, a, sizeof a), fmt_dur(r.started_ms, r.ended_ms, b, sizeof b));
     if (r.error)
         core_printf(&env->out, "error: %s\n", r.error);
     stor_flow_run_done(&r);
@@ -160,7 +148,7 @@ int core_cmd_flow_status(const struct core_cmd_env *env, int argc, char **argv,
             char a[32], b[32];
             core_printf(&env->out, "%-6lld %-24s %-10s %-9s %-19s %9s  %s\n",
                         (long long)runs[i].id, runs[i].flow, stor_run_state_name(runs[i].state),
-                        runs[i].trigger, fmt_time(runs[i].started_ms, a, sizeof a),
+                        runs[i].trigger, core_cmd_fmt_time(runs[i].started_ms, a, sizeof a),
                         fmt_dur(runs[i].started_ms, runs[i].ended_ms, b, sizeof b),
                         runs[i].error ? runs[i].error : "");
         }

@@ -23,18 +23,6 @@ static int open_both(const struct core_cmd_env *env, struct core_workspace **ws,
     return 0;
 }
 
-/* "2024-01-02 03:04:05" (UTC). */
-static const char *fmt_time(int64_t ms, char *buf, size_t size)
-{
-    if (!ms)
-        return wv_strlcpy(buf, "-", size), buf;
-    struct wv_tm t;
-    wv_time_split(ms, &t);
-    snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", t.year, t.month, t.day, t.hour, t.min,
-             t.sec);
-    return buf;
-}
-
 /* Path of a field as "a.b". */
 static void fmt_path(const struct wv_path *p, char *buf, size_t size)
 {
@@ -66,7 +54,7 @@ int core_cmd_connection_list(const struct core_cmd_env *env, int argc, char **ar
         core_printf(&env->out, "%-24s %-16s %-12s %7zu  %-14s %-10s %s%s\n", c->name, c->source,
                     c->destination, c->n_streams, c->schedule ? c->schedule : "manual",
                     n ? stor_job_status_name(jobs[0].status) : "never",
-                    fmt_time(n ? jobs[0].started_ms : 0, when, sizeof when),
+                    core_cmd_fmt_time(n ? jobs[0].started_ms : 0, when, sizeof when),
                     c->enabled ? "" : "  (disabled)");
         stor_jobs_free(jobs, n);
     }
@@ -87,7 +75,7 @@ static void print_jobs(const struct core_out *out, const struct stor_job *jobs, 
             snprintf(dur, sizeof dur, "%.1fs", (double)(j->ended_ms - j->started_ms) / 1000.0);
         core_printf(out, "%-6lld %-24s %-10s %-19s %9s %12s %10s  %s\n", (long long)j->id,
                     j->connection, stor_job_status_name(j->status),
-                    fmt_time(j->started_ms, when, sizeof when), dur,
+                    core_cmd_fmt_time(j->started_ms, when, sizeof when), dur,
                     core_cmd_fmt_count(j->records, recs, sizeof recs),
                     core_cmd_fmt_bytes(j->bytes, bytes, sizeof bytes), j->error ? j->error : "");
     }

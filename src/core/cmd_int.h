@@ -89,6 +89,8 @@ void core_cmd_emit_msg(const struct core_cmd_env *env, const struct wv_msg *m);
 /* Writes err as an Airbyte TRACE error message and flushes; returns -1 (err stays set). */
 int core_cmd_trace_error(const struct core_cmd_env *env, struct wv_error *err);
 
+/* "2024-01-02 03:04:05" (UTC), or "-" for 0, into buf. */
+const char *core_cmd_fmt_time(int64_t ms, char *buf, size_t size);
 /* "1.2 MB", "834 B" ... into buf. */
 const char *core_cmd_fmt_bytes(int64_t bytes, char *buf, size_t size);
 /* "12,345" into buf. */

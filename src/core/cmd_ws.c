@@ -70,6 +70,18 @@ struct core_workspace *core_cmd_workspace(const struct core_cmd_env *env, struct
 }
 
 /* Human byte counts. */
+const char *core_cmd_fmt_time(int64_t ms, char *buf, size_t size)
+{
+    if (ms <= 0)
+        return wv_strlcpy(buf, "-", size), buf;
+    struct wv_tm t;
+    wv_time_split(ms, &t);
+    snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", t.year, t.month, t.day, t.hour, t.min,
+             t.sec);
+    return buf;
+}
+
+/* "1.2 MB" ... */
 const char *core_cmd_fmt_bytes(int64_t bytes, char *buf, size_t size)
 {
     static const char *const units[] = {"B", "KB", "MB", "GB", "TB"};

@@ -48,6 +48,14 @@ int core_publish_recover(const struct core_workspace *ws, struct stor_db *db,
                          const char *connection, const struct wv_clock *clock,
                          const struct wv_log *log, struct wv_error *err);
 
+struct conn_source;
+/* Opens a workspace source: *config (caller frees) resolved and coerced to the connector's
+ * spec; the connector opened with $WEAVER_HTTP_REWRITE's rewrites. Caller frees the source with
+ * conn_source_free. Errors are prefixed with the source's file. */
+struct conn_source *core_source_open(const struct core_workspace *ws,
+                                     const struct core_source *def, struct wv_json **config,
+                                     struct wv_error *err);
+
 /* Opens the workspace's state store, creating .weaver/ (0700) if needed. Caller closes. */
 struct stor_db *core_db_open(const struct core_workspace *ws, struct wv_error *err);
 

@@ -545,35 +545,6 @@ static void finish_job(struct sync_run *r, int rc, struct wv_error *err,
         wv_logf(r->opts->log, WV_LOG_ERROR, "could not record the job's end: %s", ferr.msg);
 }
 
-/* URL rewrites from $WEAVER_HTTP_REWRITE ("FROM=TO[,FROM=TO...]"), for running manifests that
- * hard-code https hosts against local fixture servers. *buf owns the strings; caller frees
- * *buf and *rw. */
-static size_t env_rewrites(struct conn_url_rewrite **rw, char **buf)
-{
-    const char *v = getenv("WEAVER_HTTP_REWRITE");
-    *rw = NULL;
-    *buf = NULL;
-    if (!v || !*v)
-        return 0;
-    *buf = wv_strdup(v);
-    size_t n = 0, cap = 0;
-    for (char *p = *buf, *next; p && *p; p = next) {
-        next = strchr(p, ',');
-        if (next)
-            *next++ = '\0';
-        char *eq = strchr(p, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        if (n == cap) {
-            cap = cap ? cap * 2 : 4;
-            *rw = wv_realloc(*rw, cap * sizeof **rw);
-        }
-        (*rw)[n++] = (struct conn_url_rewrite){p, eq + 1};
-    }
-    return n;
-}
-
 /* Everything after the lock: source, catalog, state, job, read. */
 static int sync_locked(struct sync_run *r, const struct core_workspace *ws,
                        const struct core_source *srcdef, const struct core_destination *dest,
@@ -588,27 +559,8 @@ static int sync_locked(struct sync_run *r, const struct core_workspace *ws,
         wv_logf(r->opts->log, WV_LOG_WARN, "marked %d abandoned job(s) as failed", n_reaped);
     if (core_publish_recover(ws, r->db, r->conn->name, r->clock, r->opts->log, err) < 0)
         goto out;
-    if (core_source_config(ws, srcdef, &config, err) < 0)
-        goto out;
-    struct conn_url_rewrite *rw = NULL;
-    char *rw_buf = NULL;
-    struct conn_open_opts oo = {NULL, 0};
-    oo.n_rewrites = env_rewrites(&rw, &rw_buf);
-    oo.rewrites = rw;
-    src = conn_source_open_opts(srcdef->connector, ws->root, &oo, err);
-    free(rw);
-    free(rw_buf);
-    if (!src) {
-        wv_error_prefix(err, "%s", srcdef->file);
-        goto out;
-    }
-    struct wv_json *spec = NULL;
-    if (conn_source_spec(src, &spec, err) < 0)
-        goto out;
-    rc = core_config_coerce(config, wv_json_get(spec, "connectionSpecification"), srcdef->file,
-                            err);
-    wv_json_free(spec);
-    if (rc < 0)
+    src = core_source_open(ws, srcdef, &config, err);
+    if (!src)
         goto out;
     rc = -1;
     if (conn_source_discover(src, config, &discovered, err) < 0) {

@@ -7,46 +7,10 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "tui/draw_int.h"
 #include "tui/form_int.h"
 #include "tui/theme.h"
 
-/* Puts text at (y, x) in at most width columns (UTF-8 aware); returns the columns used. */
-static int put(int y, int x, const char *text, int width)
-{
-    if (width <= 0)
-        return 0;
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    const char *p = text;
-    int used = 0;
-    move(y, x);
-    while (*p && used < width) {
-        wchar_t wc;
-        size_t n = mbrtowc(&wc, p, strlen(p), &st);
-        if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-            memset(&st, 0, sizeof st);
-            addch('?');
-            used++;
-            p++;
-            continue;
-        }
-        int cw = wcwidth(wc);
-        if (cw < 0) {
-            cw = 1;
-            wc = L'?';
-        }
-        if (used + cw > width)
-            break;
-        if (wc == L'\t' || wc == L'\n' || wc == L'\r')
-            wc = L' ';
-        addnwstr(&wc, 1);
-        used += cw;
-        p += n;
-    }
-    return used;
-}
-
-/* Display columns of the first n bytes of s. */
 static int columns(const char *s, size_t n)
 {
     int cols = 0;
@@ -55,16 +19,6 @@ static int columns(const char *s, size_t n)
             cols++;
     }
     return cols;
-}
-
-/* Turns a theme slot's attribute on or off. */
-static void attr(enum tui_slot s, bool on)
-{
-    attr_t at = (attr_t)tui_theme_attr(s);
-    if (on)
-        attron(at);
-    else
-        attroff(at);
 }
 
 /* The text shown for a field's value. */
@@ -92,7 +46,7 @@ static int field_rows(const struct tui_field *fl, int vw)
 /* The bordered, cleared box with the title on its top edge. */
 static void draw_box(const char *title, int y, int x, int h, int w)
 {
-    attr(TUI_SLOT_BORDER, true);
+    tui_attr(TUI_SLOT_BORDER, true);
     mvaddch(y, x, ACS_ULCORNER);
     mvhline(y, x + 1, ACS_HLINE, w - 2);
     mvaddch(y, x + w - 1, ACS_URCORNER);
@@ -101,14 +55,14 @@ static void draw_box(const char *title, int y, int x, int h, int w)
     mvaddch(y + h - 1, x, ACS_LLCORNER);
     mvhline(y + h - 1, x + 1, ACS_HLINE, w - 2);
     mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
-    attr(TUI_SLOT_BORDER, false);
+    tui_attr(TUI_SLOT_BORDER, false);
     for (int r = y + 1; r < y + h - 1; r++)
         mvhline(r, x + 1, ' ', w - 2);
-    attr(TUI_SLOT_TITLE, true);
+    tui_attr(TUI_SLOT_TITLE, true);
     char text[160];
     snprintf(text, sizeof text, " %s ", title);
-    put(y, x + 2, text, w - 4);
-    attr(TUI_SLOT_TITLE, false);
+    tui_put(y, x + 2, text, w - 4, false);
+    tui_attr(TUI_SLOT_TITLE, false);
 }
 
 /* The first field to draw: from f->scroll, moved so the focused field fits in rows. */
@@ -142,19 +96,19 @@ static int draw_field(const struct tui_field *fl, bool focus, int r, int left, i
     char label[300];
     snprintf(label, sizeof label, "%s%s", fl->title, fl->required ? " *" : "");
     if (focus) {
-        attr(TUI_SLOT_SELECTION, true);
+        tui_attr(TUI_SLOT_SELECTION, true);
         mvhline(r, left, ' ', lw + 1 + vw);
     } else {
-        attr(TUI_SLOT_HEADER, true);
+        tui_attr(TUI_SLOT_HEADER, true);
     }
-    put(r, left, label, lw);
+    tui_put(r, left, label, lw, false);
     if (!focus)
-        attr(TUI_SLOT_HEADER, false);
+        tui_attr(TUI_SLOT_HEADER, false);
     char v[600];
     shown_value(fl, v, sizeof v);
-    int used = put(r, vx, v, vw);
+    int used = tui_put(r, vx, v, vw, false);
     if (focus) {
-        attr(TUI_SLOT_SELECTION, false);
+        tui_attr(TUI_SLOT_SELECTION, false);
         if (!tui_form_is_select(fl)) {
             cur->y = r;
             cur->x = vx + (fl->secret ? used : columns(fl->value, fl->cursor));
@@ -165,14 +119,14 @@ static int draw_field(const struct tui_field *fl, bool focus, int r, int left, i
     if (!fl->error[0])
         return 1;
     int rows = 1;
-    attr(TUI_SLOT_ERROR, true);
+    tui_attr(TUI_SLOT_ERROR, true);
     if (field_rows(fl, vw) == 1) {
-        put(r, vx + used + 2, fl->error, vw - used - 2);
+        tui_put(r, vx + used + 2, fl->error, vw - used - 2, false);
     } else if (max > 1) {
-        put(r + 1, vx, fl->error, vw);
+        tui_put(r + 1, vx, fl->error, vw, false);
         rows = 2;
     }
-    attr(TUI_SLOT_ERROR, false);
+    tui_attr(TUI_SLOT_ERROR, false);
     return rows;
 }
 
@@ -194,18 +148,18 @@ void tui_form_draw(const struct tui_form *f, int y, int x, int h, int w)
     }
     int hy = y + h - 3;
     if (f->sel < f->n && f->fields[f->sel].help) {
-        attr(TUI_SLOT_DIM, true);
-        put(hy, left, f->fields[f->sel].help, inner);
-        attr(TUI_SLOT_DIM, false);
+        tui_attr(TUI_SLOT_DIM, true);
+        tui_put(hy, left, f->fields[f->sel].help, inner, false);
+        tui_attr(TUI_SLOT_DIM, false);
     }
     if (f->message[0]) {
-        attr(TUI_SLOT_ERROR, true);
-        put(hy + 1, left, f->message, inner);
-        attr(TUI_SLOT_ERROR, false);
+        tui_attr(TUI_SLOT_ERROR, true);
+        tui_put(hy + 1, left, f->message, inner, false);
+        tui_attr(TUI_SLOT_ERROR, false);
     } else {
-        attr(TUI_SLOT_KEY, true);
-        put(hy + 1, left, "Tab/↓ next  ↑ previous  Space/←/→ choose  C-s save  Esc cancel", inner);
-        attr(TUI_SLOT_KEY, false);
+        tui_attr(TUI_SLOT_KEY, true);
+        tui_put(hy + 1, left, "Tab/↓ next  ↑ previous  Space/←/→ choose  C-s save  Esc cancel", inner, false);
+        tui_attr(TUI_SLOT_KEY, false);
     }
     if (cur.y >= 0)
         move(cur.y, cur.x);
