@@ -22,7 +22,7 @@ static const char empty_ws[] =
     "defaults:\n"
     "  destination: raw\n";
 
-static const char gitignore[] = ".weaver/\nraw/\n";
+static const char gitignore[] = ".weaver/\nraw/\nsecrets/\n";
 
 /* Refuses a non-empty target. */
 static int check_target(const char *dir, struct wv_error *err)

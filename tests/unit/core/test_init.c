@@ -113,7 +113,7 @@ static void test_plain(void **state)
     assert_string_equal(text, want_main);
     free(text);
     char *gi = slurp(ws_dir, ".gitignore", &len);
-    assert_string_equal(gi, ".weaver/\nraw/\n");
+    assert_string_equal(gi, ".weaver/\nraw/\nsecrets/\n");
     free(gi);
     assert_true(is_dir(ws_dir, "sources"));
     assert_true(is_dir(ws_dir, "connections"));
