@@ -250,7 +250,7 @@ static void run_prompt(struct app *a, const char *line)
 static void set_filter(struct app *a, const char *text)
 {
     if (a->view == VIEW_LOGS) {
-        snprintf(a->log_filter, sizeof a->log_filter, "%s", text);
+        snprintf(a->log_filter, sizeof a->log_filter, "%.255s", text);
         tui_logs_apply_filter(a);
         return;
     }
@@ -262,7 +262,7 @@ static void set_filter(struct app *a, const char *text)
     }
     tui_filter_free(a->filter[a->view]);
     a->filter[a->view] = f;
-    snprintf(a->filter_text[a->view], sizeof a->filter_text[a->view], "%s", text);
+    snprintf(a->filter_text[a->view], sizeof a->filter_text[a->view], "%.255s", text);
     a->sel[a->view][a->pane[a->view]] = 0;
     a->top[a->view][a->pane[a->view]] = 0;
 }
@@ -295,7 +295,7 @@ static void modal_key(struct app *a, int ch)
         if (r == TUI_PROMPT_SUBMIT && m == MODAL_FILTER)
             set_filter(a, a->line.line);
         else if (r == TUI_PROMPT_SUBMIT && m == MODAL_SEARCH) {
-            snprintf(a->log_search, sizeof a->log_search, "%s", a->line.line);
+            snprintf(a->log_search, sizeof a->log_search, "%.255s", a->line.line);
             tui_logs_apply_filter(a);
         } else if (r == TUI_PROMPT_SUBMIT && m == MODAL_CONNECTOR)
             tui_actions_new_source(a, a->line.line);
