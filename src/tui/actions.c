@@ -148,7 +148,10 @@ static bool open_selected(struct app *a)
         }
         return true;
     case VIEW_RUN:
-        if (selected_task(a, key, sizeof key))
+        if (a->pane[VIEW_RUN] == 2 && a->detail &&
+            a->sel[VIEW_RUN][2] < a->detail->n_attempts) /* one attempt */
+            tui_logs_open_attempt(a, a->run_id, a->detail->attempts[a->sel[VIEW_RUN][2]].id);
+        else if (selected_task(a, key, sizeof key))
             tui_logs_open(a, a->run_id, key);
         tui_app_goto(a, VIEW_LOGS);
         return true;

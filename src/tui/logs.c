@@ -20,7 +20,8 @@ static void add_attempts(struct app *a, int64_t run_id, const char *task)
         return;
     for (size_t i = 0; i < d->n_attempts && a->n_srcs < MAX_LOG_SOURCES; i++) {
         const struct core_snap_attempt *at = &d->attempts[i];
-        if (task && strcmp(at->task, task) != 0)
+        if ((task && strcmp(at->task, task) != 0) ||
+            (a->logs_attempt && at->id != a->logs_attempt))
             continue;
         bool known = false;
         for (size_t k = 0; k < a->n_srcs && !known; k++)
@@ -39,8 +40,25 @@ static void add_attempts(struct app *a, int64_t run_id, const char *task)
     core_run_detail_free(d);
 }
 
+void tui_logs_open_attempt(struct app *a, int64_t run_id, int64_t attempt_id)
+{
+    tui_logbuf_clear(a->logs);
+    a->n_srcs = 0;
+    a->logs_engine = false;
+    a->logs_task[0] = '\0';
+    a->follow = true;
+    a->log_top = 0;
+    a->logs_run = run_id;
+    a->logs_attempt = attempt_id;
+    snprintf(a->logs_title, sizeof a->logs_title, "Logs: run %lld attempt %lld",
+             (long long)run_id, (long long)attempt_id);
+    add_attempts(a, run_id, NULL);
+    tui_logs_poll(a);
+}
+
 void tui_logs_open(struct app *a, int64_t run_id, const char *task)
 {
+    a->logs_attempt = 0;
     tui_logbuf_clear(a->logs);
     a->n_srcs = 0;
     a->logs_run = run_id;

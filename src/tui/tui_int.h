@@ -69,6 +69,7 @@ struct app {
     int64_t engine_off;
     int64_t logs_run;
     char logs_task[129];
+    int64_t logs_attempt;           /* one attempt only (0: every attempt of run/task) */
     bool follow, wrap, timestamps;
     enum wv_level min_level;
     size_t log_top;                 /* first filtered line shown when not following */
@@ -131,6 +132,8 @@ void tui_actions_edit(struct app *a, const char *path);
 /* Logs view: (re)targets it (run 0 = the engine log and every recent attempt; task NULL =
  * every task of the run), and pulls new text from the engine. */
 void tui_logs_open(struct app *a, int64_t run_id, const char *task);
+/* The logs view on one attempt of a run. */
+void tui_logs_open_attempt(struct app *a, int64_t run_id, int64_t attempt_id);
 void tui_logs_poll(struct app *a);
 void tui_logs_apply_filter(struct app *a);
 

@@ -92,6 +92,12 @@ keys Down Down L
 wait_re "Logs: run [0-9]+ task quality" 30
 wait_for "row_count"
 ok "logs of a task"
+keys Escape
+wait_for "Attempts ("
+keys Tab Tab Down Down Enter
+wait_re "Logs: run [0-9]+ attempt [0-9]+" 30
+wait_re "quality#1 sync_acme: pass" 30
+ok "logs of one attempt"
 keys 5
 wait_for "Metrics: records/s"
 ok "metrics view"
