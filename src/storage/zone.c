@@ -315,6 +315,22 @@ int stor_zone_add_stream(struct stor_zone *z, const struct stor_zone_stream_cfg 
                           "first run-dependent segment and file names ending in .parquet (its "
                           "older files are found so)",
                           z->tmpl.text);
+    /* an overwrite stream's prefix must not contain another stream's files (a stream `users`
+     * and a namespace `users` with stream `x` would share users/), nor lie inside another's */
+    for (size_t i = 0; rc == 0 && i < z->n; i++) {
+        const struct zone_stream *o = z->streams[i];
+        bool ow = s->mode == WV_DEST_OVERWRITE || s->mode == WV_DEST_OVERWRITE_DEDUP ||
+                  o->mode == WV_DEST_OVERWRITE || o->mode == WV_DEST_OVERWRITE_DEDUP;
+        size_t la = strlen(s->prefix), lb = strlen(o->prefix), l = la < lb ? la : lb;
+        bool nested = strncmp(s->prefix, o->prefix, l) == 0 &&
+                      (la == lb || (la > lb ? s->prefix[l] : o->prefix[l]) == '/');
+        if (ow && nested)
+            rc = wv_error_set(err, WV_E_CONFIG, 0,
+                              "streams %s and %s share the directory %s, and one of them is "
+                              "overwritten: its publish would delete the other's files (use a "
+                              "path template that separates them)",
+                              s->label, o->label, la < lb ? s->prefix : o->prefix);
+    }
     if (rc < 0) {
         wv_error_prefix(err, "raw zone: stream %s", s->label);
         stream_free(s);

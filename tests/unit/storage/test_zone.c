@@ -557,6 +557,23 @@ static void test_no_properties(void **state)
 }
 
 /* stor_zone_free removes open files and leaves sealed ones. */
+/* Streams whose directories nest cannot be overwritten: the publish would delete the other's
+ * files (stream `users`, and namespace `users` with stream `x`); appends may share. */
+static void test_overwrite_nested_prefixes(void **state)
+{
+    (void)state;
+    struct stor_zone *z = zopen(NULL);
+    struct wv_error err;
+    assert_int_equal(add(z, NULL, "users", users_schema, NULL, WV_DEST_OVERWRITE, &err), 0);
+    assert_int_equal(add(z, "users", "x", users_schema, NULL, WV_DEST_APPEND, &err), -1);
+    assert_non_null(strstr(err.msg, "share the directory users"));
+    assert_int_equal(add(z, NULL, "users_archive", users_schema, NULL, WV_DEST_OVERWRITE, &err),
+                     0);
+    assert_int_equal(add(z, "ns", "users", users_schema, NULL, WV_DEST_APPEND, &err), 0);
+    assert_int_equal(add(z, "ns", "orders", users_schema, NULL, WV_DEST_APPEND, &err), 0);
+    stor_zone_free(z);
+}
+
 static void test_free_removes_unsealed(void **state)
 {
     (void)state;
@@ -636,6 +653,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_properties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_free_removes_unsealed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overwrite_nested_prefixes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
