@@ -1,7 +1,10 @@
 /* sched_run.c - the scheduler at work (`weaver daemon`, and the console's local engine):
  * every second it asks core_sched_due what is due and starts each due flow run (and scheduled
  * connection sync) on its own thread; a flow never has two runs at once, and a connection's
- * lock keeps two syncs of it apart. Stopping cancels the runs under way and waits for them. */
+ * lock keeps two syncs of it apart. The workspace is reloaded every few seconds, so edited flows,
+ * schedules and new connections take effect without a restart; runs keep the copy they started
+ * with (copies are freed when their last run ends). Stopping cancels the runs under way and
+ * waits for them. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +14,21 @@
 #include "core/core_int.h"
 
 #define MAX_ACTIVE 64
+#define RELOAD_MS 5000
 
 struct core_scheduler;
+
+/* A loaded copy of the workspace and the runs using it. */
+struct ws_gen {
+    struct core_workspace *ws;
+    int users;
+    struct ws_gen *next;
+};
 
 /* One run started by the daemon. */
 struct active {
     struct core_scheduler *d;
+    struct ws_gen *gen;
     bool is_flow;
     char *name;
     int64_t logical_ms;
@@ -25,7 +37,11 @@ struct active {
 };
 
 struct core_scheduler {
-    struct core_workspace *ws;
+    struct core_workspace *ws;     /* the current copy (gens->ws) */
+    struct ws_gen *gens;           /* newest first; older ones live while runs use them */
+    char *root;
+    int64_t next_reload_ms;
+    char last_error[256];
     const struct wv_log *log;      /* where diagnostics go (may be NULL) */
     pthread_t th;
     volatile int stop;
@@ -60,14 +76,14 @@ static void *run_thread(void *arg)
                                    .logical_ms = a->logical_ms};
         int64_t id = 0;
         wv_logf(&log, WV_LOG_INFO, "flow %s: starting a scheduled run", a->name);
-        rc = core_flow_run(d->ws, a->name, &o, &id, &err);
+        rc = core_flow_run(a->gen->ws, a->name, &o, &id, &err);
         if (rc == 0)
             wv_logf(&log, WV_LOG_INFO, "flow %s: run %lld succeeded", a->name, (long long)id);
     } else {
         struct core_sync_opts o = {.log = &log, .cancel = &d->cancel};
         struct core_sync_result res;
         wv_logf(&log, WV_LOG_INFO, "connection %s: starting a scheduled sync", a->name);
-        rc = core_sync_run(d->ws, a->name, &o, &res, &err);
+        rc = core_sync_run(a->gen->ws, a->name, &o, &res, &err);
         if (rc == 0)
             wv_logf(&log, WV_LOG_INFO, "connection %s: job %lld: %lld records", a->name,
                     (long long)res.job_id, (long long)res.records);
@@ -79,6 +95,50 @@ static void *run_thread(void *arg)
     a->done = true;
     pthread_mutex_unlock(&d->mu);
     return NULL;
+}
+
+/* Frees older copies of the workspace no run uses any more. */
+static void drop_old(struct core_scheduler *d)
+{
+    pthread_mutex_lock(&d->mu);
+    struct ws_gen **pp = d->gens ? &d->gens->next : NULL;
+    while (pp && *pp) {
+        struct ws_gen *g = *pp;
+        if (g->users == 0) {
+            *pp = g->next;
+            core_workspace_free(g->ws);
+            free(g);
+        } else {
+            pp = &g->next;
+        }
+    }
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* Loads the workspace again; a copy that does not load keeps the current one (logged once). */
+static void reload(struct core_scheduler *d)
+{
+    struct wv_error err;
+    wv_error_clear(&err);
+    struct core_workspace *ws = core_workspace_load(d->root, &err);
+    if (!ws) {
+        if (strncmp(d->last_error, err.msg, sizeof d->last_error - 1) != 0) {
+            snprintf(d->last_error, sizeof d->last_error, "%.255s", err.msg);
+            struct wv_log log = {dlog, d, WV_LOG_WARN};
+            wv_logf(&log, WV_LOG_WARN, "workspace no longer loads, keeping the last good one: %s",
+                    err.msg);
+        }
+        return;
+    }
+    d->last_error[0] = '\0';
+    struct ws_gen *g = wv_calloc(1, sizeof *g);
+    g->ws = ws;
+    pthread_mutex_lock(&d->mu);
+    g->next = d->gens;
+    d->gens = g;
+    d->ws = ws;
+    pthread_mutex_unlock(&d->mu);
+    drop_old(d);
 }
 
 /* Joins finished runs. */
@@ -97,8 +157,12 @@ static void reap(struct core_scheduler *d, bool all)
         if (!fin)
             return;
         pthread_join(fin->th, NULL);
+        pthread_mutex_lock(&d->mu);
+        fin->gen->users--;
+        pthread_mutex_unlock(&d->mu);
         free(fin->name);
         free(fin);
+        drop_old(d);
     }
 }
 
@@ -117,6 +181,12 @@ static bool busy(struct core_scheduler *d, bool is_flow, const char *name)
 /* One scheduler pass: starts what is due. */
 static int tick(struct core_scheduler *d, struct wv_error *err)
 {
+    int64_t now = wv_clock_mono_ns(wv_clock_system()) / 1000000;
+    if (now >= d->next_reload_ms) {
+        if (d->next_reload_ms)
+            reload(d);
+        d->next_reload_ms = now + RELOAD_MS;
+    }
     struct stor_db *db = core_db_open(d->ws, err);
     if (!db)
         return -1;
@@ -128,14 +198,16 @@ static int tick(struct core_scheduler *d, struct wv_error *err)
         if (busy(d, due[i].is_flow, due[i].name) || d->n >= MAX_ACTIVE)
             continue;
         struct active *a = wv_calloc(1, sizeof *a);
-        *a = (struct active){d, due[i].is_flow, wv_strdup(due[i].name), due[i].logical_ms, 0,
-                             false};
+        *a = (struct active){d, d->gens, due[i].is_flow, wv_strdup(due[i].name),
+                             due[i].logical_ms, 0, false};
         pthread_mutex_lock(&d->mu);
         d->act[d->n++] = a;
+        d->gens->users++;
         pthread_mutex_unlock(&d->mu);
         if (pthread_create(&a->th, NULL, run_thread, a) != 0) {
             pthread_mutex_lock(&d->mu);
             d->n--;
+            d->gens->users--;
             pthread_mutex_unlock(&d->mu);
             free(a->name);
             free(a);
@@ -192,7 +264,10 @@ struct core_scheduler *core_scheduler_new(const char *root, const struct wv_log 
     if (!ws)
         return NULL;
     struct core_scheduler *s = wv_calloc(1, sizeof *s);
+    s->gens = wv_calloc(1, sizeof *s->gens);
+    s->gens->ws = ws;
     s->ws = ws;
+    s->root = wv_strdup(root);
     s->log = log;
     pthread_mutex_init(&s->mu, NULL);
     return s;
@@ -222,7 +297,12 @@ void core_scheduler_free(struct core_scheduler *s, bool cancel)
         nanosleep(&ts, NULL);
     }
     pthread_mutex_destroy(&s->mu);
-    core_workspace_free(s->ws);
+    for (struct ws_gen *g = s->gens, *next; g; g = next) {
+        next = g->next;
+        core_workspace_free(g->ws);
+        free(g);
+    }
+    free(s->root);
     free(s);
 }
 

@@ -3,7 +3,7 @@
 # demo flow (every: 1m, catchup: last, so the latest minute is due at once), waits for it and
 # exits; the run is recorded as triggered by the schedule, and a second --once in the same
 # minute starts nothing. Then a long-running daemon serves Prometheus metrics on 127.0.0.1
-# (port 0, read from its log) and stops cleanly on SIGINT.
+# (port 0, read from its log), picks up a flow added while it runs, and stops cleanly on SIGINT.
 source "$(dirname "$0")/lib.sh"
 
 ws="$T/ws"
@@ -37,6 +37,14 @@ done
 m=$(curl -sf "http://127.0.0.1:$port/metrics") || fail "GET /metrics failed"
 expect_contains "$m" 'weaver_flow_runs_total{flow="daily_orders",state="success"}' "metrics: flow runs"
 expect_contains "$m" '# TYPE weaver_sync_runs_total counter' "metrics: Prometheus text format"
+# a flow added while the daemon runs is picked up (the workspace is reloaded every 5 s)
+printf 'every: 1m\ncatchup: last\ntasks:\n  - {name: a, type: noop}\n' >"$ws/flows/later.yaml"
+for _ in $(seq 1 200); do
+  [ "$(sqlite3 "$db" "select count(*) from flow_runs where flow='later' and state='success'")" = 1 ] && break
+  sleep 0.1
+done
+expect_eq "$(sqlite3 "$db" "select triggered_by from flow_runs where flow='later'")" schedule \
+  "a flow added while the daemon runs is scheduled without a restart"
 kill -INT "$pid"
 for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 ! kill -0 "$pid" 2>/dev/null || fail "daemon did not stop on SIGINT"
