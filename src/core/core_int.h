@@ -56,6 +56,17 @@ struct conn_source *core_source_open(const struct core_workspace *ws,
                                      const struct core_source *def, struct wv_json **config,
                                      struct wv_error *err);
 
+/* Loads a job's kept statistics and schemas document (each may come back NULL). */
+int core_job_stats_load(struct stor_db *db, int64_t job_id, struct qual_stats **stats,
+                        struct wv_json **schemas, struct wv_error *err);
+/* Evaluates n checks (results[i] each) on a run's statistics and schemas document
+ * ({"streams": {...}, "requests": n, "failed_requests": n}) with the history of the
+ * connection's published runs before job_id (judge.c). */
+int core_judge(struct stor_db *db, const char *connection, int64_t job_id,
+               const struct qual_stats *stats, const struct wv_json *schemas,
+               const struct qual_check *checks, size_t n, int64_t now_ms,
+               struct qual_result *results, struct wv_error *err);
+
 /* Opens the workspace's state store, creating .weaver/ (0700) if needed. Caller closes. */
 struct stor_db *core_db_open(const struct core_workspace *ws, struct wv_error *err);
 

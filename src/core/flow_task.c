@@ -95,105 +95,54 @@ static size_t upstream_syncs(struct frun *fr, size_t i, size_t *out)
     return n;
 }
 
-/* Loads a job's statistics and schemas document. */
-static int load_job(struct stor_db *db, int64_t job_id, struct qual_stats **stats,
-                    struct wv_json **schemas, struct wv_error *err)
-{
-    char *st = NULL, *sc = NULL;
-    *stats = NULL;
-    *schemas = NULL;
-    if (stor_job_stats_get(db, job_id, &st, &sc, err) < 0)
-        return -1;
-    int rc = 0;
-    char origin[64];
-    snprintf(origin, sizeof origin, "job %lld statistics", (long long)job_id);
-    if (st && !(*stats = qual_stats_from_json(st, strlen(st), origin, err)))
-        rc = -1;
-    if (rc == 0 && sc && !(*schemas = wv_json_parse(sc, strlen(sc), origin, err)))
-        rc = -1;
-    free(st);
-    free(sc);
-    return rc;
-}
-
 /* quality: the task's checks over one upstream sync's job. Returns error-level failures. */
 static int judge_sync(struct frun *fr, struct ftask *ft, struct stor_db *db, const struct ftask *s,
                       const struct wv_log *log, struct wv_buf *why, struct wv_error *err)
 {
-    const struct core_connection *conn = core_workspace_connection(fr->ws, s->t->connection);
     struct qual_stats *stats = NULL;
     struct wv_json *schemas = NULL;
-    int64_t *hist = NULL;
-    size_t n_hist = 0;
-    int max_runs = 0;
-    for (size_t c = 0; c < ft->t->n_checks; c++)
-        if (ft->t->checks[c].runs > max_runs)
-            max_runs = ft->t->checks[c].runs;
-    struct qual_stats **hstats = NULL;
-    struct wv_json *prev_schemas = NULL;
+    size_t n = ft->t->n_checks;
+    struct qual_result *res = wv_calloc(n ? n : 1, sizeof *res);
     int fails = -1;
-    if (load_job(db, s->tr.job_id, &stats, &schemas, err) < 0 ||
-        stor_job_history(db, conn->name, max_runs > 0 ? max_runs : 1, s->tr.job_id, &hist,
-                         &n_hist, err) < 0)
+    if (core_job_stats_load(db, s->tr.job_id, &stats, &schemas, err) < 0)
         goto out;
     if (!stats) {
         wv_error_set(err, WV_E_NOTFOUND, 0, "sync %s (job %lld) kept no statistics",
                      s->t->name, (long long)s->tr.job_id);
         goto out;
     }
-    hstats = wv_calloc(n_hist ? n_hist : 1, sizeof *hstats);
-    size_t nh = 0;
-    for (size_t i = 0; i < n_hist; i++) {
-        struct wv_json *sc = NULL;
-        if (load_job(db, hist[i], &hstats[nh], &sc, err) < 0)
-            goto out;
-        if (i == 0)
-            prev_schemas = sc;
-        else
-            wv_json_free(sc);
-        if (hstats[nh])
-            nh++;
-    }
-    int64_t req = 0, failed = 0;
-    wv_json_get_i64(schemas, "requests", &req);
-    wv_json_get_i64(schemas, "failed_requests", &failed);
-    struct qual_eval_ctx ctx = {.stats = stats, .now_ms = wv_clock_now_ms(fr->clock),
-                                .history = (const struct qual_stats *const *)hstats,
-                                .n_history = nh, .schemas = wv_json_get(schemas, "streams"),
-                                .prev_schemas = wv_json_get(prev_schemas, "streams"),
-                                .requests = req, .failed_requests = failed};
+    if (core_judge(db, s->t->connection, s->tr.job_id, stats, schemas, ft->t->checks, n,
+                   wv_clock_now_ms(fr->clock), res, err) < 0)
+        goto out;
     fails = 0;
-    for (size_t c = 0; c < ft->t->n_checks; c++) {
+    for (size_t c = 0; c < n; c++) {
         const struct qual_check *q = &ft->t->checks[c];
-        struct qual_result r;
-        qual_check_eval_ctx(q, &ctx, &r);
+        const struct qual_result *r = &res[c];
         struct stor_quality_result sr = {.run_id = fr->run_id, .task = ft->t->name,
                                          .sync_task = (char *)s->t->name, .stream = q->stream,
                                          .check = (char *)qual_check_kind_name(q->kind),
                                          .error_severity = q->error,
-                                         .verdict = (char *)qual_verdict_name(r.verdict),
-                                         .observed = r.observed, .threshold = r.threshold,
-                                         .text = r.text};
+                                         .verdict = (char *)qual_verdict_name(r->verdict),
+                                         .observed = r->observed,
+                                         .threshold = (char *)r->threshold,
+                                         .text = (char *)r->text};
         if (stor_quality_add(db, &sr, err) < 0) {
             fails = -1;
             break;
         }
-        wv_logf(log, r.verdict == QUAL_FAIL ? WV_LOG_ERROR : r.verdict == QUAL_WARN ? WV_LOG_WARN
-                                                                                   : WV_LOG_INFO,
-                "%s: %s: %s", s->t->name, qual_verdict_name(r.verdict), r.text);
-        if (r.verdict == QUAL_FAIL) {
+        wv_logf(log, r->verdict == QUAL_FAIL   ? WV_LOG_ERROR
+                     : r->verdict == QUAL_WARN ? WV_LOG_WARN
+                                               : WV_LOG_INFO,
+                "%s: %s: %s", s->t->name, qual_verdict_name(r->verdict), r->text);
+        if (r->verdict == QUAL_FAIL) {
             fails++;
-            wv_buf_printf(why, NULL, "%s%s: %s", why->len ? "; " : "", s->t->name, r.text);
+            wv_buf_printf(why, NULL, "%s%s: %s", why->len ? "; " : "", s->t->name, r->text);
         }
     }
 out:
-    for (size_t i = 0; hstats && i < n_hist; i++)
-        qual_stats_free(hstats[i]);
-    free(hstats);
-    free(hist);
+    free(res);
     qual_stats_free(stats);
     wv_json_free(schemas);
-    wv_json_free(prev_schemas);
     return fails;
 }
 

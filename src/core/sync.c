@@ -375,23 +375,41 @@ static int run_read(struct sync_run *r, struct conn_source *src, const struct wv
     return r->raw ? stor_raw_finish(r->raw, err) : stage_and_publish(r, err);
 }
 
-/* The connection's checks on this run's statistics: warnings are logged; an error-level
+static struct wv_json *schemas_doc(const struct sync_run *r);
+
+/* The connection's checks on this run's statistics (with the history of its published runs,
+ * for low_count and schema_drift): warnings are logged; an error-level
  * failure blocks the publish (the run stays staged for diagnosis, its states uncommitted). */
 static int gate(struct sync_run *r, struct wv_error *err)
 {
     struct wv_buf why;
     wv_buf_init(&why, 4096);
     int64_t now = wv_clock_now_ms(r->clock);
-    for (size_t i = 0; i < r->conn->n_checks; i++) {
-        struct qual_result res;
-        qual_check_eval(&r->conn->checks[i], r->stats, now, &res);
-        if (res.verdict == QUAL_WARN)
-            wv_logf(r->opts->log, WV_LOG_WARN, "check warning: %s", res.text);
-        else if (res.verdict == QUAL_FAIL)
-            wv_buf_printf(&why, NULL, "%s%s", why.len ? "; " : "", res.text);
-        else
-            wv_logf(r->opts->log, WV_LOG_INFO, "check passed: %s", res.text);
+    size_t n = r->conn->n_checks;
+    if (n == 0) {
+        wv_buf_done(&why);
+        return 0;
     }
+    struct qual_result *res = wv_calloc(n, sizeof *res);
+    struct wv_json *doc = schemas_doc(r);
+    int jrc = core_judge(r->db, r->conn->name, r->job_id, r->stats, doc, r->conn->checks, n, now,
+                         res, err);
+    wv_json_free(doc);
+    if (jrc < 0) {
+        free(res);
+        wv_buf_done(&why);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (res[i].verdict == QUAL_WARN)
+            wv_logf(r->opts->log, WV_LOG_WARN, "check warning: %s", res[i].text);
+        else if (res[i].verdict == QUAL_FAIL)
+            wv_buf_printf(&why, NULL, "%s%s", why.len ? "; " : "", res[i].text);
+        else
+            wv_logf(r->opts->log, WV_LOG_INFO, "check %s: %s", qual_verdict_name(res[i].verdict),
+                    res[i].text);
+    }
+    free(res);
     if (why.len == 0) {
         wv_buf_done(&why);
         return 0;
@@ -496,10 +514,10 @@ static void discard_unstaged(struct sync_run *r, const struct wv_log *log)
  * history (low_count, schema drift) and for flow tasks in other processes:
  *   stats: qual_stats_to_json; schemas: {"streams": {name: schema}, "requests": n,
  *   "failed_requests": n} */
-static void save_job_stats(struct sync_run *r)
+/* The run's schemas document: {"streams": {name: schema}, "requests": n,
+ * "failed_requests": n}. Caller frees. */
+static struct wv_json *schemas_doc(const struct sync_run *r)
 {
-    if (!r->job_id || !r->stats || r->catalog.n == 0)
-        return;
     struct wv_json *doc = wv_json_object(), *streams = wv_json_object();
     for (size_t i = 0; i < r->catalog.n; i++) {
         const struct wv_catalog_stream *cs = &r->catalog.streams[i].stream;
@@ -509,6 +527,14 @@ static void save_job_stats(struct sync_run *r)
     wv_json_set(doc, "streams", streams);
     wv_json_set(doc, "requests", wv_json_int(r->res->requests));
     wv_json_set(doc, "failed_requests", wv_json_int(r->res->failed_requests));
+    return doc;
+}
+
+static void save_job_stats(struct sync_run *r)
+{
+    if (!r->job_id || !r->stats || r->catalog.n == 0)
+        return;
+    struct wv_json *doc = schemas_doc(r);
     char *schemas = wv_json_to_string(doc), *stats = qual_stats_to_json(r->stats);
     struct wv_error e;
     wv_error_clear(&e);

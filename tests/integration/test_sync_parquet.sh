@@ -204,4 +204,22 @@ expect_eq "$(sql "$db" "select status from publishes where job_id = $job2")" dis
 [ -z "$(find "$ws/lake/gated/_weaver_staging" -type f 2>/dev/null)" ] || fail "staging left after discard"
 ok "discard removes the staged files"
 
+# low_count on a plain sync: judged against the connection's earlier published runs
+cat >"$ws/connections/lc.yaml" <<'YAML'
+source: fk
+checks:
+  - {stream: users, check: low_count, below_pct_of_median: 50, runs: 4, severity: error}
+streams:
+  - {name: users, sync_mode: full_refresh, destination_sync_mode: append}
+YAML
+for i in 1 2 3; do
+  out=$(FK_COUNT=400 "$W" -w "$ws" sync lc 2>&1) || fail "history run $i failed: $out"
+done
+expect_contains "$(FK_COUNT=400 "$W" -w "$ws" sync lc 2>&1)" "succeeded" \
+  "low_count with 3 earlier runs: not enough history, published"
+set +e
+out=$(FK_COUNT=100 "$W" -w "$ws" sync lc 2>&1); rc=$?
+set -e
+expect_eq "$rc" 1 "low_count: a run far below the median of the last 4 is blocked"
+expect_contains "$out" "low_count 100 < 50% of median 400 (4 runs)" "with the observed value and the median"
 finish
