@@ -445,7 +445,8 @@ int stor_raw_checkpoint(struct stor_raw *w, const char *ns, const char *stream,
 }
 
 /* Ends a successful run: checkpoint, overwrite publish, dedup compaction, staging removal.
- * A dedup stream this run wrote nothing to is not compacted. */
+ * A dedup stream is compacted when it holds files no compaction covered: this run's, or those
+ * published by runs killed before their compaction (their records were re-read). */
 int stor_raw_finish(struct stor_raw *w, struct wv_error *err)
 {
     if (stor_raw_checkpoint(w, NULL, NULL, err) < 0)
@@ -455,7 +456,10 @@ int stor_raw_finish(struct stor_raw *w, struct wv_error *err)
         int rc = 0;
         if (is_overwrite(s->mode))
             rc = overwrite_publish(w, s, err);
-        if (rc == 0 && is_dedup(s->mode) && s->st.records > 0)
+        bool needs = false;
+        if (rc == 0 && is_dedup(s->mode))
+            rc = stor_raw_int_needs_compact(w, s, &needs, err);
+        if (rc == 0 && needs)
             rc = stor_raw_int_compact(w, s, err);
         if (rc < 0) {
             s->broken = true;

@@ -308,6 +308,20 @@ static int write_winners(struct stor_raw *w, struct raw_stream *s, const struct 
 /* Compacts an append_dedup stream: reads every published file, writes one line per key into
  * new files, publishes them, and only then deletes the files it read. A crash in between
  * leaves duplicates (the next compaction removes them), never a lost record. */
+/* Whether a stream holds files no compaction has covered (written by this run, or published by
+ * runs that died before their own compaction). */
+int stor_raw_int_needs_compact(const struct stor_raw *w, const struct raw_stream *s, bool *needs,
+                               struct wv_error *err)
+{
+    struct raw_flist fl;
+    *needs = false;
+    int rc = stor_raw_int_flist_load(w, s, &fl, err);
+    for (size_t i = 0; rc == 0 && i < fl.n && !*needs; i++)
+        *needs = !strstr(fl.f[i].base, "-dedup-");
+    stor_raw_int_flist_done(&fl);
+    return rc;
+}
+
 int stor_raw_int_compact(struct stor_raw *w, struct raw_stream *s, struct wv_error *err)
 {
     struct raw_flist fl;

@@ -111,6 +111,11 @@ int stor_raw_int_flist_remove(const struct stor_raw *w, const struct raw_stream 
 
 /* ---- dedup compaction (raw_dedup.c) ---- */
 
+/* Whether a stream has files no compaction covered yet (this run's, or those of runs that died
+ * before compacting). */
+int stor_raw_int_needs_compact(const struct stor_raw *w, const struct raw_stream *s, bool *needs,
+                               struct wv_error *err);
+
 /* Compacts an append_dedup stream to one line per primary key: publishes new files, then
  * deletes the files it read. */
 int stor_raw_int_compact(struct stor_raw *w, struct raw_stream *s, struct wv_error *err);

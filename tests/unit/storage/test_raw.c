@@ -514,6 +514,38 @@ static void test_dedup_across_runs(void **state)
 
 /* Without a cursor: later extraction wins, then later file, then later line; a run whose clock
  * went back loses. */
+/* A run killed after publishing parts of a dedup stream (records later re-read) leaves
+ * duplicates; the next run that finishes compacts them even if it wrote nothing to the
+ * stream. */
+static void test_dedup_after_killed_run(void **state)
+{
+    const char *root = *state;
+    struct stor_raw *w = open_ok(root, "r1", T1);
+    add_ok(w, NULL, "u", WV_DEST_APPEND_DEDUP, &PK_ID, 1, &CUR_UPDATED);
+    for (int64_t id = 1; id <= 10; id++)
+        write_ok(w, NULL, "u", rec(id, 1, NULL));
+    finish_ok(w);
+    stor_raw_free(w);
+    w = open_ok(root, "r2", T2); /* re-reads 6..10 after a state at 5, then is killed */
+    add_ok(w, NULL, "u", WV_DEST_APPEND_DEDUP, &PK_ID, 1, &CUR_UPDATED);
+    for (int64_t id = 6; id <= 10; id++)
+        write_ok(w, NULL, "u", rec(id, 1, NULL));
+    checkpoint_ok(w, NULL, "u");
+    stor_raw_free(w); /* no finish: the process died */
+    struct lines ls;
+    read_stream(root, "u", &ls);
+    assert_int_equal(ls.n, 15);
+    lines_free(&ls);
+    w = open_ok(root, "r3", T3); /* nothing new to read */
+    add_ok(w, NULL, "u", WV_DEST_APPEND_DEDUP, &PK_ID, 1, &CUR_UPDATED);
+    finish_ok(w);
+    stor_raw_free(w);
+    read_stream(root, "u", &ls);
+    assert_int_equal(ls.n, 10);
+    assert_unique_ids(&ls);
+    lines_free(&ls);
+}
+
 static void test_dedup_ties(void **state)
 {
     const char *root = *state;
@@ -829,6 +861,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_layout_and_line_format, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parts_and_visibility, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overwrite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dedup_after_killed_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dedup_across_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dedup_ties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dedup_cursor_ties, setup, teardown),
