@@ -445,7 +445,7 @@ int core_cmd_help(const struct core_out *out, int argc, char **argv, struct wv_e
         return 0;
     }
     core_printf(out, "weaver %s - an operator console and engine for data pipelines\n\n"
-                     "usage: weaver [--workspace DIR] [COMMAND [ARGS...]]\n\n"
+                     "usage: weaver [--workspace DIR] [--readonly] [COMMAND [ARGS...]]\n\n"
                      "With no command, opens the console on the workspace.\n\ncommands:\n",
                 WEAVER_VERSION);
     for (size_t i = 0; i < N_COMMANDS; i++)
@@ -454,6 +454,8 @@ int core_cmd_help(const struct core_out *out, int argc, char **argv, struct wv_e
                      "  -w, --workspace DIR  the workspace (else $WEAVER_WORKSPACE, else the "
                      "current\n                       directory or its nearest parent with "
                      "weaver.yaml)\n"
+                     "  --readonly           refuse commands that change anything (also "
+                     "WEAVER_READONLY=1);\n                       the console then only watches\n"
                      "  --version            print the version\n\n"
                      "`weaver help COMMAND` shows one command. Exit status: 0 ok, 1 failure, 2 "
                      "usage error.\n");
@@ -489,6 +491,9 @@ void core_cmd_man(const struct core_out *out)
                      ".SH OPTIONS\n.TP\n\\fB\\-w\\fR, \\fB\\-\\-workspace\\fR \\fIDIR\\fR\n"
                      "The workspace directory. Otherwise \\fBWEAVER_WORKSPACE\\fR, otherwise the "
                      "current directory or its nearest parent holding weaver.yaml.\n"
+                     ".TP\n\\fB\\-\\-readonly\\fR\nRefuse commands that change anything (also "
+                     "\\fBWEAVER_READONLY=1\\fR); the console then only watches (no actions, no "
+                     "scheduled runs).\n"
                      ".TP\n\\fB\\-\\-version\\fR\nPrint the version.\n.SH COMMANDS\n",
                 WEAVER_VERSION);
     for (size_t i = 0; i < N_COMMANDS; i++) {

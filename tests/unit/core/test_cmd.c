@@ -210,7 +210,7 @@ static void test_help_list(void **state)
     const char *out = wv_buf_cstr(&f->out);
     assert_true(wv_str_starts(out, "weaver " WEAVER_VERSION
                                    " - an operator console and engine for data pipelines\n\n"
-                                   "usage: weaver [--workspace DIR] [COMMAND [ARGS...]]\n"));
+                                   "usage: weaver [--workspace DIR] [--readonly] [COMMAND [ARGS...]]\n"));
     assert_non_null(strstr(out, "\ncommands:\n  help               show the command list, or one "
                                 "command's help\n"));
     assert_non_null(strstr(out, "\n  connection list    list the workspace's connections\n"));
