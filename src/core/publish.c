@@ -5,6 +5,8 @@
  * half-published by a crash is finished by the next sync of its connection; a run left staged
  * by a dead process is discarded (its uploads aborted, its staging removed) and its data is
  * read again, since its state was never committed. */
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,6 +214,24 @@ int core_publish_recover(const struct core_workspace *ws, struct stor_db *db,
         return -1;
     if (stor_publish_list(db, connection, STOR_PUB_STAGED, &list, &n, err) < 0)
         return -1;
+    /* a run staged by a live process (a flow waiting for its gate) is not ours to discard: the
+     * new sync would race it (its states would later be committed over ours) */
+    struct stor_job *jobs = NULL;
+    size_t nj = 0;
+    if (n && stor_job_list(db, connection, 500, &jobs, &nj, err) < 0) {
+        stor_publish_list_free(list, n);
+        return -1;
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        for (size_t k = 0; k < nj; k++)
+            if (jobs[k].id == list[i].job_id && jobs[k].pid > 0 &&
+                (kill(jobs[k].pid, 0) == 0 || errno == EPERM))
+                rc = wv_error_set(err, WV_E_CONFLICT, 0,
+                                  "connection %s has a staged run (job %lld) waiting for its "
+                                  "flow's gate (pid %d); sync again once it is published",
+                                  connection, (long long)list[i].job_id, jobs[k].pid);
+    }
+    stor_jobs_free(jobs, nj);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         wv_logf(log, WV_LOG_WARN,
                 "job %lld ended before its gate decided: discarding its staged files",

@@ -382,13 +382,17 @@ static int db_migrate(struct stor_db *db, struct wv_error *err)
 struct stor_db *stor_db_open(const char *path, struct wv_error *err)
 {
     /* Create the file ourselves so its mode is 0600 whatever the umask says; SQLite gives the
-     * -wal and -shm files the main file's permissions. An existing file keeps its mode. */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
+     * -wal and -shm files the main file's permissions. An existing file keeps its mode - and is
+     * never opened and closed here: closing any descriptor of a database file drops every POSIX
+     * lock this process holds on it, including those of other connections (flow workers, the
+     * console's engine threads), which SQLite reports as disk I/O errors or worse. */
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        close(fd); /* new and empty: nobody holds locks on it yet */
+    } else if (errno != EEXIST) {
         wv_error_errno(err, errno, "state.db: open %s", path);
         return NULL;
     }
-    close(fd);
     struct stor_db *db = wv_calloc(1, sizeof *db);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 #ifdef SQLITE_OPEN_EXRESCODE

@@ -181,6 +181,22 @@ expect_eq "$(sql_ "select state from flow_runs where id=$run")" cancelled "run r
 expect_eq "$(sql_ "select status from jobs where connection='slowconn'")" cancelled "the running sync was cancelled"
 expect_eq "$(sql_ "select state from task_runs where run_id=$run and task='n'")" skipped "the task after it never ran"
 
+# --- a plain sync of a connection whose staged run waits for a flow's gate is refused
+printf 'tasks:\n  - {name: s, type: sync, connection: acme_orders}\n  - {name: wait, type: command, argv: [/bin/sleep, "3"], depends_on: [s]}\n  - {name: p, type: publish, depends_on: [wait]}\n' >"$ws/flows/slowpub.yaml"
+"$W" -w "$ws" flow run slowpub >"$T/slowpub.out" 2>&1 &
+pid=$!
+PIDS+=($pid)
+for _ in $(seq 1 100); do
+  [ "$(sql_ "select count(*) from publishes p join task_runs t on t.job_id = p.job_id where t.task='s' and p.status='staged'" 2>/dev/null || echo 0)" = 1 ] && break
+  sleep 0.05
+done
+set +e; out=$("$W" -w "$ws" sync acme_orders 2>&1); rc=$?; set -e
+expect_eq "$rc" 1 "a sync racing a staged flow run is refused"
+expect_contains "$out" "waiting for its flow's gate" "and says why"
+wait "$pid" || fail "slowpub flow failed: $(cat "$T/slowpub.out")"
+expect_eq "$(sql_ "select status from publishes where job_id=(select job_id from task_runs where task='s' and run_id=(select max(id) from flow_runs where flow='slowpub'))")" published \
+  "the flow's staged run was published, not discarded"
+
 # --- bad flow files: file:line:col, and no run recorded
 runs_before=$(sql_ "select count(*) from flow_runs")
 printf 'tasks:\n  - {name: a, type: sync, connection: nope}\n' >"$ws/flows/broken.yaml"
