@@ -505,9 +505,9 @@ static void mouse_key(struct app *a)
     }
 }
 
+/* The user's key bindings on top of the defaults. */
 static void load_keys(struct app *a)
 {
-    tui_keymap_defaults(&a->keys);
     const char *path = getenv("WEAVER_KEYS");
     char *own = NULL;
     if (!path && getenv("HOME"))
@@ -554,7 +554,25 @@ static void setup_look(struct app *a)
     a->ascii = !(lang && (strstr(lang, "UTF-8") || strstr(lang, "utf8") || strstr(lang, "UTF8")));
 }
 
-static void app_done(struct app *a)
+struct app *tui_app_new(const struct core_engine *engine, const struct tui_opts *opts)
+{
+    struct app *a = wv_calloc(1, sizeof *a);
+    a->engine = engine;
+    if (opts)
+        a->opts = *opts;
+    a->view = VIEW_CONNECTIONS;
+    a->follow = true;
+    a->timestamps = true;
+    a->min_level = WV_LOG_DEBUG;
+    a->logs = tui_logbuf_new(0);
+    tui_prompt_init(&a->prompt);
+    tui_prompt_init(&a->line);
+    tui_keymap_defaults(&a->keys);
+    a->snap = engine->ops->snapshot(engine->ctx);
+    return a;
+}
+
+void tui_app_free(struct app *a)
 {
     core_snapshot_free(a->snap);
     core_run_detail_free(a->detail);
@@ -569,29 +587,18 @@ static void app_done(struct app *a)
     if (a->modal == MODAL_FORM)
         tui_form_done(&a->form);
     tui_keymap_done(&a->keys);
+    free(a);
 }
 
 /* Runs the console. */
 int tui_run(const struct core_engine *engine, const struct tui_opts *opts, struct wv_error *err)
 {
-    struct app *a = wv_calloc(1, sizeof *a);
-    a->engine = engine;
-    if (opts)
-        a->opts = *opts;
-    a->view = VIEW_CONNECTIONS;
-    a->follow = true;
-    a->timestamps = true;
-    a->min_level = WV_LOG_DEBUG;
-    a->logs = tui_logbuf_new(0);
-    tui_prompt_init(&a->prompt);
-    tui_prompt_init(&a->line);
-    a->snap = engine->ops->snapshot(engine->ctx);
+    struct app *a = tui_app_new(engine, opts);
     load_keys(a);
 
     setlocale(LC_ALL, "");
     if (!initscr()) {
-        app_done(a);
-        free(a);
+        tui_app_free(a);
         return wv_error_set(err, WV_E_IO, 0, "cannot initialize the terminal");
     }
     wv_set_oom_hook(restore_terminal);
@@ -644,8 +651,7 @@ int tui_run(const struct core_engine *engine, const struct tui_opts *opts, struc
     signal(SIGSEGV, SIG_DFL);
     signal(SIGABRT, SIG_DFL);
     signal(SIGBUS, SIG_DFL);
-    app_done(a);
-    free(a);
+    tui_app_free(a);
     return 0;
 }
 

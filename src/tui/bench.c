@@ -25,19 +25,10 @@ int tui_bench(const struct core_engine *engine, size_t log_lines, int cols, int 
     if (!devnull)
         return wv_error_errno(err, 0, "open /dev/null");
     int64_t t0 = wv_clock_mono_ns(clk);
-    struct app *a = wv_calloc(1, sizeof *a);
-    a->engine = engine;
-    a->view = VIEW_CONNECTIONS;
-    a->follow = true;
-    a->timestamps = true;
-    a->min_level = WV_LOG_DEBUG;
-    a->logs = tui_logbuf_new(0);
-    tui_prompt_init(&a->prompt);
-    tui_prompt_init(&a->line);
-    tui_keymap_defaults(&a->keys);
-    a->snap = engine->ops->snapshot(engine->ctx);
+    struct app *a = tui_app_new(engine, NULL);
     SCREEN *scr = newterm("xterm-256color", devnull, devnull);
     if (!scr) {
+        tui_app_free(a);
         fclose(devnull);
         return wv_error_set(err, WV_E_IO, 0, "newterm failed (TERM xterm-256color)");
     }
@@ -104,11 +95,6 @@ int tui_bench(const struct core_engine *engine, size_t log_lines, int cols, int 
     endwin();
     delscreen(scr);
     fclose(devnull);
-    core_snapshot_free(a->snap);
-    tui_logbuf_free(a->logs);
-    tui_prompt_done(&a->prompt);
-    tui_prompt_done(&a->line);
-    tui_keymap_done(&a->keys);
-    free(a);
+    tui_app_free(a);
     return 0;
 }

@@ -380,26 +380,35 @@ static void one_of_error(struct tui_field *fl)
         memcpy(fl->error + sizeof fl->error - 4, "...", 4);
 }
 
+/* The next comma-separated item of *v, blanks trimmed, as [*b, *e); false at the end. */
+bool tui_form_list_item(const char **v, const char **b, const char **e)
+{
+    if (!**v)
+        return false;
+    const char *end = strchr(*v, ',');
+    if (!end)
+        end = *v + strlen(*v);
+    *b = *v;
+    *e = end;
+    while (*b < *e && (**b == ' ' || **b == '\t'))
+        (*b)++;
+    while (*e > *b && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+        (*e)--;
+    *v = *end ? end + 1 : end;
+    return true;
+}
+
 /* Whether every comma-separated item of a list is one of its options. */
 static bool list_in_options(const struct tui_field *fl)
 {
-    const char *v = fl->value;
-    while (*v) {
-        const char *end = strchr(v, ',');
-        if (!end)
-            end = v + strlen(v);
-        const char *b = v, *e = end;
-        while (b < e && (*b == ' ' || *b == '\t'))
-            b++;
-        while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-            e--;
+    const char *v = fl->value, *b, *e;
+    while (tui_form_list_item(&v, &b, &e)) {
         bool found = e == b;
         for (size_t k = 0; k < fl->n_options && !found; k++)
             found = strlen(fl->options[k]) == (size_t)(e - b) &&
                     strncmp(fl->options[k], b, (size_t)(e - b)) == 0;
         if (!found)
             return false;
-        v = *end ? end + 1 : end;
     }
     return true;
 }

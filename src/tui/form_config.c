@@ -120,19 +120,10 @@ static struct wv_json *parent_of(struct wv_json *root, const char *key, char **l
 static struct wv_json *list_value(const char *v)
 {
     struct wv_json *arr = wv_json_array();
-    while (*v) {
-        const char *end = strchr(v, ',');
-        if (!end)
-            end = v + strlen(v);
-        const char *b = v, *e = end;
-        while (b < e && (*b == ' ' || *b == '\t'))
-            b++;
-        while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-            e--;
+    const char *b, *e;
+    while (tui_form_list_item(&v, &b, &e))
         if (e > b)
             wv_json_push(arr, wv_json_strn(b, (size_t)(e - b)));
-        v = *end ? end + 1 : end;
-    }
     return arr;
 }
 

@@ -19,4 +19,8 @@ bool tui_form_name_ok(const char *s);
  * be expressed or does not compile (then nothing is left to free). */
 int tui_form_pattern_compile(const char *pattern, regex_t *re);
 
+/* The next comma-separated item of *v (advanced), blanks trimmed, as [*b, *e); false at the
+ * end of the text. */
+bool tui_form_list_item(const char **v, const char **b, const char **e);
+
 #endif

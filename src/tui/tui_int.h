@@ -100,6 +100,11 @@ struct app {
     bool quit;
 };
 
+/* The console's state over an engine (first snapshot taken, default keys); freed with
+ * tui_app_free. opts may be NULL. */
+struct app *tui_app_new(const struct core_engine *engine, const struct tui_opts *opts);
+void tui_app_free(struct app *a);
+
 /* The keymap context of the current view (and pane). */
 enum tui_context tui_app_context(const struct app *a);
 const char *tui_view_title(enum view v);
