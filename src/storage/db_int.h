@@ -50,6 +50,18 @@ void stor_dbi_rollback(struct stor_db *db);
 int stor_dbi_fail_tx(struct stor_db *db);
 /* A text column, copied (NULL when NULL). */
 char *stor_dbi_strdup(sqlite3_stmt *st, int col);
+/* Reading a list of rows (db_flow.c): fill one item per row, free on error. */
+typedef int (*stor_dbi_row_fn)(sqlite3_stmt *st, void *item, struct wv_error *err);
+typedef void (*stor_dbi_rows_free_fn)(void *items, size_t n);
+/* Steps st to the end, filling one item of `size` bytes per row; finalizes st. On error frees
+ * what was read and leaves *out NULL, *n 0. */
+int stor_dbi_read_rows(struct stor_db *db, sqlite3_stmt *st, const char *what, size_t size,
+                       stor_dbi_row_fn fill, stor_dbi_rows_free_fn free_fn, void **out,
+                       size_t *n, struct wv_error *err);
+/* WV_E_NOTFOUND "state.db: <what>: no <thing> <id>" unless a row changed. */
+int stor_dbi_check_found(int changes, const char *what, const char *thing, int64_t id,
+                         struct wv_error *err);
+
 /* Stores one STATE message inside the caller's transaction (see stor_state_commit). */
 int stor_dbi_state_put(struct stor_db *db, const char *connection, const struct wv_msg *state,
                        int64_t job_id, int64_t now_ms, struct wv_error *err);
