@@ -4,6 +4,7 @@
  * (cron_tz.c): a local time inside a daylight-saving gap maps to the end of the gap, a
  * repeated local time to its first occurrence, and candidates at or before the start instant
  * are skipped - so a repeated hour fires once. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,12 +281,45 @@ static int64_t local_to_utc(const struct wv_tz *tz, int64_t l)
     return (hi + 59) / 60 * 60;
 }
 
+/* Zones loaded once per process (a scheduler asks for the next time of every flow every
+ * second, and catching up walks many times): read-only once loaded, so callers share them. */
+#define TZ_CACHE 32
+
+static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char name[64];
+    struct wv_tz tz;
+} tz_cache[TZ_CACHE];
+static size_t tz_n;
+
+/* The cached zone of that name (loaded on first use); NULL if it does not load. */
+static const struct wv_tz *tz_get(const char *name)
+{
+    const struct wv_tz *found = NULL;
+    pthread_mutex_lock(&tz_mu);
+    for (size_t i = 0; i < tz_n && !found; i++)
+        if (strcmp(tz_cache[i].name, name) == 0)
+            found = &tz_cache[i].tz;
+    if (!found && tz_n < TZ_CACHE && strlen(name) < sizeof tz_cache[0].name &&
+        wv_tz_load(name, &tz_cache[tz_n].tz, NULL) == 0) {
+        snprintf(tz_cache[tz_n].name, sizeof tz_cache[tz_n].name, "%s", name);
+        found = &tz_cache[tz_n++].tz;
+    }
+    pthread_mutex_unlock(&tz_mu);
+    return found;
+}
+
 /* The next firing strictly after after_ms. */
 int64_t wv_cron_next(const struct wv_cron *c, int64_t after_ms)
 {
-    struct wv_tz tz;
-    if (wv_tz_load(c->tz, &tz, NULL) < 0)
-        return -1;
+    struct wv_tz own;
+    const struct wv_tz *z = tz_get(c->tz);
+    if (!z) { /* the cache is full (or the name too long): load for this call */
+        if (wv_tz_load(c->tz, &own, NULL) < 0)
+            return -1;
+        z = &own;
+    }
+    const struct wv_tz tz = *z;
     int64_t after = after_ms >= 0 ? after_ms / 1000 : (after_ms - 999) / 1000;
     int64_t local = after + wv_tz_offset(&tz, after);
     int64_t from = (local >= 0 ? local / 60 : (local - 59) / 60) + 1;
@@ -302,7 +336,8 @@ int64_t wv_cron_next(const struct wv_cron *c, int64_t after_ms)
         }
         from = m + 1;
     }
-    wv_tz_done(&tz);
+    if (z == &own)
+        wv_tz_done(&own);
     return res;
 }
 
