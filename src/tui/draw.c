@@ -13,7 +13,9 @@
 /* Puts text at (y, x) in at most width display columns, padded with spaces when pad. */
 int tui_put(int y, int x, const char *text, int width, bool pad)
 {
-    if (width <= 0 || y < 0 || y >= LINES)
+    if (x + width > COLS) /* never write past the right edge (curses would wrap) */
+        width = COLS - x;
+    if (width <= 0 || y < 0 || y >= LINES || x < 0)
         return 0;
     mbstate_t st;
     memset(&st, 0, sizeof st);

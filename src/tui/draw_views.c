@@ -128,6 +128,8 @@ static void layout(const struct tui_table *t, int w, int *x, int *cw)
     for (size_t c = 0; c < t->n_cols; c++) {
         x[c] = pos;
         cw[c] = c + 1 == t->n_cols ? w - pos : t->widths[c];
+        if (pos + cw[c] > w) /* narrow terminal: clip, never wrap into the next line */
+            cw[c] = w - pos;
         if (cw[c] < 1)
             cw[c] = 0;
         pos += t->widths[c] + 1;

@@ -210,7 +210,9 @@ sleep 0.5
 keys 2
 wait_for "Connections (5)"
 [ "$(screen | wc -l)" -le 24 ] || fail "screen taller than 24 rows after resize"
-ok "redraws at 80x24"
+grep -qE "^ faker_users +faker +raw +yes +every 1h" <<<"$(screen)" || fail "row broken at 80 columns"
+! grep -qE "^ ago|^[0-9]+ *$" <<<"$(screen)" || fail "cells wrapped onto the next line at 80 columns"
+ok "redraws at 80x24, columns clipped (not wrapped)"
 keys q
 for _ in $(seq 1 100); do [ -s "$T/rc" ] && break; sleep 0.1; done
 [ "$(cat "$T/rc" 2>/dev/null)" == 0 ] || fail "console exit status $(cat "$T/rc" 2>/dev/null)"
