@@ -217,4 +217,17 @@ keys q
 for _ in $(seq 1 100); do [ -s "$T/rc" ] && break; sleep 0.1; done
 [ "$(cat "$T/rc" 2>/dev/null)" == 0 ] || fail "console exit status $(cat "$T/rc" 2>/dev/null)"
 ok "q quits with status 0"
+
+# SIGTERM: the console ends cleanly and gives the terminal back (no console left on screen)
+rm -f "$T/rc"
+tmux -L "$SOCK" kill-session -t weaver 2>/dev/null || true
+tmux -L "$SOCK" -f /dev/null new-session -d -s weaver -x 100 -y 30 \
+  "LANG=C.UTF-8 '$W' -w '$ws' & echo \$! > '$T/pid'; wait \$!; echo \$? > '$T/rc'; echo shell-back; sleep 30"
+wait_for "Connections (5)"
+kill -TERM "$(cat "$T/pid")"
+for _ in $(seq 1 100); do [ -s "$T/rc" ] && break; sleep 0.1; done
+[ "$(cat "$T/rc" 2>/dev/null)" == 0 ] || fail "console exit status after SIGTERM: $(cat "$T/rc" 2>/dev/null)"
+wait_for "shell-back"
+! screen | grep -qF "Connections (5)" || fail "the console is still on screen after SIGTERM"
+ok "SIGTERM ends the console with status 0 and restores the terminal"
 echo "$n passed, 0 failed"
