@@ -23,4 +23,7 @@ int tui_form_pattern_compile(const char *pattern, regex_t *re);
  * end of the text. */
 bool tui_form_list_item(const char **v, const char **b, const char **e);
 
+/* The index of a select's chosen option, or -1. */
+long tui_form_selected(const struct tui_field *fl);
+
 #endif

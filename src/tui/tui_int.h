@@ -125,6 +125,14 @@ int tui_app_panes(const struct app *a, enum view v);
 /* The key of the selected row of the current pane ("" if none) into buf. */
 const char *tui_app_selected(const struct app *a, char *buf, size_t size);
 
+/* The : prompt's line: console words (views, theme, help, quit), else the command table. */
+void tui_app_run_prompt(struct app *a, const char *line);
+/* Tab completion for the : prompt (a tui_complete_fn; ctx is the app). */
+size_t tui_app_complete(void *ctx, char **words, size_t n_words, const char *prefix,
+                        const char ***out);
+/* Applies a / filter to the current view (or the logs): regex, "!" inverts, "" clears. */
+void tui_app_set_filter(struct app *a, const char *text);
+
 /* Handles an action; returns true when it was for this view. */
 bool tui_actions_run(struct app *a, enum tui_action act);
 /* Opens the new-source flow (asks for the connector, then the form). */
