@@ -49,6 +49,18 @@ struct frun {
     pthread_cond_t cv;
 };
 
+/* The runtime state of a run's tasks (flow_run.c), freed with core_flow_frun_done. */
+void core_flow_frun_init(struct frun *fr, const struct core_workspace *ws,
+                         const struct core_flow *f, const struct core_flow_opts *o);
+void core_flow_frun_done(struct frun *fr);
+/* Sets a task's state (saved, and told to the caller's on_event). */
+void core_flow_set_state(struct frun *fr, struct ftask *ft, enum stor_task_state s,
+                         const char *error);
+/* The DAG loop until every task is decided; records the run's end. */
+int core_flow_loop(struct frun *fr, struct wv_error *err);
+/* Whether a process exists. */
+bool core_flow_pid_alive(int pid);
+
 /* Runs one try of a task on the calling (worker) thread; fills ft->rc/err/job_id/... */
 void core_flow_task_exec(struct frun *fr, struct ftask *ft);
 

@@ -20,7 +20,7 @@
 #define MAX_BACKOFF_MS (10 * 60 * 1000)
 
 /* Whether a process still exists. */
-static bool pid_alive(int pid)
+bool core_flow_pid_alive(int pid)
 {
     return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
@@ -82,7 +82,7 @@ static void persist(struct frun *fr, struct ftask *ft)
         wv_logf(fr->o->log, WV_LOG_ERROR, "task %s: %s", ft->t->name, e.msg);
 }
 
-static void set_state(struct frun *fr, struct ftask *ft, enum stor_task_state s, const char *error)
+void core_flow_set_state(struct frun *fr, struct ftask *ft, enum stor_task_state s, const char *error)
 {
     ft->tr.state = s;
     free(ft->tr.error);
@@ -145,7 +145,7 @@ static int start_task(struct frun *fr, struct ftask *ft, struct wv_error *err)
     ft->finished = false;
     ft->timed_out = false;
     ft->deadline_ms = ft->t->timeout_ms ? mono_ms(fr) + ft->t->timeout_ms : 0;
-    set_state(fr, ft, STOR_TASK_RUNNING, NULL);
+    core_flow_set_state(fr, ft, STOR_TASK_RUNNING, NULL);
     struct wctx *w = wv_malloc(sizeof *w);
     *w = (struct wctx){fr, ft};
     int rc = pthread_create(&ft->th, NULL, worker, w);
@@ -198,7 +198,7 @@ static bool gate_loop(struct frun *fr, struct ftask *gate)
         }
         ft->tr.loop = loop;
         ft->tr.job_id = 0;
-        set_state(fr, ft, STOR_TASK_NONE, NULL);
+        core_flow_set_state(fr, ft, STOR_TASK_NONE, NULL);
     }
     return true;
 }
@@ -231,12 +231,12 @@ static void collect(struct frun *fr, struct ftask *ft, bool cancelling)
         ft->tr.bytes = ft->bytes;
     }
     if (ft->rc == 0) {
-        set_state(fr, ft, STOR_TASK_SUCCESS, NULL);
+        core_flow_set_state(fr, ft, STOR_TASK_SUCCESS, NULL);
     } else if (!cancelling && ft->tr.try_number <= ft->t->retries) {
         ft->next_try_ms = mono_ms(fr) + backoff_ms(ft->t, ft->tr.try_number + 1);
-        set_state(fr, ft, STOR_TASK_UP_FOR_RETRY, msg);
+        core_flow_set_state(fr, ft, STOR_TASK_UP_FOR_RETRY, msg);
     } else if (!(ft->t->kind == CORE_TASK_GATE && !cancelling && gate_loop(fr, ft))) {
-        set_state(fr, ft, STOR_TASK_FAILED, msg);
+        core_flow_set_state(fr, ft, STOR_TASK_FAILED, msg);
     }
     free(msg);
 }
@@ -259,19 +259,19 @@ static bool decide(struct frun *fr, struct ftask *ft)
     switch (rule) {
     case CORE_TRIGGER_ALL_SUCCESS:
         if (any_failed)
-            set_state(fr, ft, STOR_TASK_UPSTREAM_FAILED, "an upstream task failed");
+            core_flow_set_state(fr, ft, STOR_TASK_UPSTREAM_FAILED, "an upstream task failed");
         else if (all_done && any_skipped)
-            set_state(fr, ft, STOR_TASK_SKIPPED, "an upstream task was skipped");
+            core_flow_set_state(fr, ft, STOR_TASK_SKIPPED, "an upstream task was skipped");
         return all_success;
     case CORE_TRIGGER_ALL_DONE:
         return all_done;
     case CORE_TRIGGER_ONE_FAILED:
         if (!any_failed && all_done)
-            set_state(fr, ft, STOR_TASK_SKIPPED, "no upstream task failed");
+            core_flow_set_state(fr, ft, STOR_TASK_SKIPPED, "no upstream task failed");
         return any_failed;
     case CORE_TRIGGER_NONE_FAILED:
         if (any_failed)
-            set_state(fr, ft, STOR_TASK_UPSTREAM_FAILED, "an upstream task failed");
+            core_flow_set_state(fr, ft, STOR_TASK_UPSTREAM_FAILED, "an upstream task failed");
         return all_done && !any_failed;
     }
     return false;
@@ -330,7 +330,7 @@ static void settle_staged(struct frun *fr)
 }
 
 /* The loop: runs until every task is decided and no worker runs. */
-static int run_loop(struct frun *fr, struct wv_error *err)
+int core_flow_loop(struct frun *fr, struct wv_error *err)
 {
     bool cancelling = false;
     int64_t next_poll = 0;
@@ -349,7 +349,7 @@ static int run_loop(struct frun *fr, struct wv_error *err)
                 if (ft->tr.state == STOR_TASK_RUNNING)
                     ft->cancel = 1;
                 else if (!terminal(ft->tr.state))
-                    set_state(fr, ft, STOR_TASK_SKIPPED, "run cancelled");
+                    core_flow_set_state(fr, ft, STOR_TASK_SKIPPED, "run cancelled");
             }
         }
         int64_t now = mono_ms(fr);
@@ -450,7 +450,7 @@ static int run_loop(struct frun *fr, struct wv_error *err)
 }
 
 /* Sets up the runtime state of a run's tasks. */
-static void frun_init(struct frun *fr, const struct core_workspace *ws, const struct core_flow *f,
+void core_flow_frun_init(struct frun *fr, const struct core_workspace *ws, const struct core_flow *f,
                       const struct core_flow_opts *o)
 {
     static const struct core_flow_opts none;
@@ -473,7 +473,7 @@ static void frun_init(struct frun *fr, const struct core_workspace *ws, const st
     pthread_cond_init(&fr->cv, NULL);
 }
 
-static void frun_done(struct frun *fr)
+void core_flow_frun_done(struct frun *fr)
 {
     for (size_t i = 0; i < fr->n; i++) {
         free(fr->ts[i].tr.error);
@@ -493,7 +493,7 @@ static int open_db(struct frun *fr, struct wv_error *err)
     if (!fr->db)
         return -1;
     int n = 0;
-    if (stor_flow_run_reap(fr->db, pid_alive, wv_clock_now_ms(fr->clock), &n, err) < 0)
+    if (stor_flow_run_reap(fr->db, core_flow_pid_alive, wv_clock_now_ms(fr->clock), &n, err) < 0)
         return -1;
     if (n)
         wv_logf(fr->o->log, WV_LOG_WARN, "marked %d abandoned flow run(s) as failed", n);
@@ -510,7 +510,7 @@ int core_flow_run(const struct core_workspace *ws, const char *flow,
     if (!f)
         return wv_error_set(err, WV_E_NOTFOUND, 0, "unknown flow '%s'", flow);
     struct frun fr;
-    frun_init(&fr, ws, f, opts);
+    core_flow_frun_init(&fr, ws, f, opts);
     const char **names = wv_calloc(fr.n ? fr.n : 1, sizeof *names);
     for (size_t i = 0; i < fr.n; i++)
         names[i] = f->tasks[i].name;
@@ -527,211 +527,9 @@ int core_flow_run(const struct core_workspace *ws, const char *flow,
         for (size_t i = 0; i < fr.n; i++)
             fr.ts[i].tr.run_id = fr.run_id;
         emit(&fr, NULL, NULL);
-        rc = run_loop(&fr, err);
+        rc = core_flow_loop(&fr, err);
     }
-    frun_done(&fr);
+    core_flow_frun_done(&fr);
     return rc;
 }
 
-/* Loads a run's task instances into fr (by task name). */
-static int load_tasks(struct frun *fr, struct wv_error *err)
-{
-    struct stor_task_run *trs = NULL;
-    size_t n = 0;
-    if (stor_task_run_list(fr->db, fr->run_id, &trs, &n, err) < 0)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        long k = core_flow_task(fr->f, trs[i].task);
-        if (k < 0)
-            continue; /* a task since removed from the flow */
-        struct ftask *ft = &fr->ts[k];
-        char *keep = ft->tr.error;
-        ft->tr = trs[i];
-        ft->tr.task = ft->t->name;
-        ft->tr.error = trs[i].error ? wv_strdup(trs[i].error) : NULL;
-        free(keep);
-        ft->staged = false;
-        if (ft->t->kind == CORE_TASK_SYNC && ft->tr.job_id > 0) {
-            struct stor_publish p;
-            struct wv_error e;
-            wv_error_clear(&e);
-            if (stor_publish_get(fr->db, ft->tr.job_id, &p, &e) == 0) {
-                ft->staged = p.status == STOR_PUB_STAGED || p.status == STOR_PUB_BLOCKED;
-                stor_publish_done(&p);
-            }
-        }
-    }
-    stor_task_runs_free(trs, n);
-    return 0;
-}
-
-/* The tasks a rerun clears, as flags. */
-static int plan(struct frun *fr, const char *from_task, bool *clear, struct wv_error *err)
-{
-    memset(clear, 0, fr->n * sizeof *clear);
-    if (from_task) {
-        long k = core_flow_task(fr->f, from_task);
-        if (k < 0)
-            return wv_error_set(err, WV_E_NOTFOUND, 0, "flow %s has no task '%s'", fr->f->name,
-                                from_task);
-        for (size_t j = 0; j < fr->n; j++)
-            clear[j] = (long)j == k || core_flow_upstream(fr, (size_t)k, j);
-        return 0;
-    }
-    for (size_t i = 0; i < fr->n; i++) {
-        enum stor_task_state s = fr->ts[i].tr.state;
-        if (s == STOR_TASK_SUCCESS)
-            continue;
-        for (size_t j = 0; j < fr->n; j++)
-            if (j == i || core_flow_upstream(fr, i, j))
-                clear[j] = true;
-    }
-    return 0;
-}
-
-/* Opens a finished run of the workspace for rerun planning. */
-static int open_run(const struct core_workspace *ws, int64_t run_id,
-                    const struct core_flow_opts *opts, struct frun *fr, struct wv_error *err)
-{
-    struct stor_db *db = core_db_open(ws, err);
-    if (!db)
-        return -1;
-    struct stor_flow_run r;
-    if (stor_flow_run_get(db, run_id, &r, err) < 0) {
-        stor_db_close(db);
-        return -1;
-    }
-    const struct core_flow *f = core_workspace_flow(ws, r.flow);
-    int rc = 0;
-    if (!f)
-        rc = wv_error_set(err, WV_E_NOTFOUND, 0, "run %lld: flow '%s' is no longer in the "
-                                                 "workspace", (long long)run_id, r.flow);
-    else if (r.state == STOR_RUN_RUNNING && pid_alive(r.pid))
-        rc = wv_error_set(err, WV_E_CONFLICT, 0, "run %lld is still running (pid %d)",
-                          (long long)run_id, r.pid);
-    stor_flow_run_done(&r);
-    if (rc < 0) {
-        stor_db_close(db);
-        return -1;
-    }
-    frun_init(fr, ws, f, opts);
-    fr->db = db;
-    fr->run_id = run_id;
-    return load_tasks(fr, err);
-}
-
-void core_names_free(char **names, size_t n)
-{
-    for (size_t i = 0; names && i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-/* What a rerun would run. */
-int core_flow_rerun_plan(const struct core_workspace *ws, int64_t run_id, const char *from_task,
-                         char ***tasks, size_t *n, struct wv_error *err)
-{
-    *tasks = NULL;
-    *n = 0;
-    struct frun fr;
-    memset(&fr, 0, sizeof fr);
-    int rc = open_run(ws, run_id, NULL, &fr, err);
-    if (rc == 0) {
-        bool *clear = wv_calloc(fr.n ? fr.n : 1, sizeof *clear);
-        rc = plan(&fr, from_task, clear, err);
-        *tasks = wv_calloc(fr.n ? fr.n : 1, sizeof **tasks);
-        for (size_t k = 0; rc == 0 && k < fr.n; k++)
-            if (clear[fr.f->order[k]])
-                (*tasks)[(*n)++] = wv_strdup(fr.f->tasks[fr.f->order[k]].name);
-        free(clear);
-    }
-    if (fr.ts)
-        frun_done(&fr);
-    return rc;
-}
-
-/* Clears the planned tasks and runs the run again. */
-int core_flow_rerun(const struct core_workspace *ws, int64_t run_id, const char *from_task,
-                    const struct core_flow_opts *opts, struct wv_error *err)
-{
-    struct frun fr;
-    memset(&fr, 0, sizeof fr);
-    if (open_run(ws, run_id, opts, &fr, err) < 0) {
-        if (fr.ts)
-            frun_done(&fr);
-        return -1;
-    }
-    bool *clear = wv_calloc(fr.n ? fr.n : 1, sizeof *clear);
-    int rc = plan(&fr, from_task, clear, err);
-    if (rc == 0)
-        rc = stor_flow_run_reopen(fr.db, run_id, (int)getpid(), err);
-    for (size_t i = 0; rc == 0 && i < fr.n; i++) {
-        if (!clear[i])
-            continue;
-        struct ftask *ft = &fr.ts[i];
-        if (ft->t->kind == CORE_TASK_SYNC && ft->staged && ft->tr.job_id > 0) {
-            struct wv_error e;
-            wv_error_clear(&e);
-            if (core_publish_discard(ws, fr.db, ft->tr.job_id, "superseded by a rerun",
-                                     fr.clock, fr.o->log, &e) < 0)
-                wv_logf(fr.o->log, WV_LOG_WARN, "task %s: %s", ft->t->name, e.msg);
-        }
-        ft->staged = false;
-        ft->tr.job_id = 0;
-        ft->tr.records = ft->tr.bytes = 0;
-        set_state(&fr, ft, STOR_TASK_NONE, NULL);
-    }
-    free(clear);
-    if (rc == 0)
-        rc = run_loop(&fr, err);
-    frun_done(&fr);
-    return rc;
-}
-
-/* Asks the running process to cancel. */
-int core_flow_cancel(const struct core_workspace *ws, int64_t run_id, struct wv_error *err)
-{
-    struct stor_db *db = core_db_open(ws, err);
-    if (!db)
-        return -1;
-    struct stor_flow_run r;
-    int rc = stor_flow_run_get(db, run_id, &r, err);
-    if (rc == 0 && r.state != STOR_RUN_RUNNING)
-        rc = wv_error_set(err, WV_E_CONFLICT, 0, "run %lld is not running (%s)",
-                          (long long)run_id, stor_run_state_name(r.state));
-    if (rc == 0)
-        stor_flow_run_done(&r);
-    if (rc == 0)
-        rc = stor_flow_run_cancel(db, run_id, err);
-    stor_db_close(db);
-    return rc;
-}
-
-/* Marks a task of a finished run by hand; the run's state follows. */
-int core_flow_mark(const struct core_workspace *ws, int64_t run_id, const char *task,
-                   bool success, struct wv_error *err)
-{
-    struct frun fr;
-    memset(&fr, 0, sizeof fr);
-    if (open_run(ws, run_id, NULL, &fr, err) < 0) {
-        if (fr.ts)
-            frun_done(&fr);
-        return -1;
-    }
-    long k = core_flow_task(fr.f, task);
-    int rc = 0;
-    if (k < 0) {
-        rc = wv_error_set(err, WV_E_NOTFOUND, 0, "flow %s has no task '%s'", fr.f->name, task);
-    } else {
-        set_state(&fr, &fr.ts[k], success ? STOR_TASK_SUCCESS : STOR_TASK_FAILED,
-                  success ? NULL : "marked failed by the operator");
-        bool ok = true;
-        for (size_t i = 0; i < fr.n; i++)
-            ok &= fr.ts[i].tr.state == STOR_TASK_SUCCESS || fr.ts[i].tr.state == STOR_TASK_SKIPPED;
-        rc = stor_flow_run_finish(fr.db, run_id, ok ? STOR_RUN_SUCCESS : STOR_RUN_FAILED,
-                                  wv_clock_now_ms(fr.clock),
-                                  ok ? NULL : "not every task succeeded", err);
-    }
-    frun_done(&fr);
-    return rc;
-}
