@@ -82,7 +82,8 @@ static void persist(struct frun *fr, struct ftask *ft)
         wv_logf(fr->o->log, WV_LOG_ERROR, "task %s: %s", ft->t->name, e.msg);
 }
 
-void core_flow_set_state(struct frun *fr, struct ftask *ft, enum stor_task_state s, const char *error)
+void core_flow_set_state(struct frun *fr, struct ftask *ft, enum stor_task_state s,
+                         const char *error)
 {
     ft->tr.state = s;
     free(ft->tr.error);
@@ -450,8 +451,8 @@ int core_flow_loop(struct frun *fr, struct wv_error *err)
 }
 
 /* Sets up the runtime state of a run's tasks. */
-void core_flow_frun_init(struct frun *fr, const struct core_workspace *ws, const struct core_flow *f,
-                      const struct core_flow_opts *o)
+void core_flow_frun_init(struct frun *fr, const struct core_workspace *ws,
+                         const struct core_flow *f, const struct core_flow_opts *o)
 {
     static const struct core_flow_opts none;
     memset(fr, 0, sizeof *fr);
