@@ -32,6 +32,14 @@ struct db_arg {
         sizeof((const struct db_arg[]){__VA_ARGS__}) / sizeof(struct db_arg)
 #define NO_ARGS NULL, 0
 
+/* One schema migration (db_schema.c): schema version i+1 is migration i. */
+struct stor_dbi_migration {
+    const char *what;
+    const char *sql;
+};
+int stor_dbi_n_migrations(void);
+const struct stor_dbi_migration *stor_dbi_migration(int i);
+
 /* Records a failed SQLite call as "state.db: <what>: <sqlite message>" (detail: the rc). */
 int stor_dbi_fail(struct stor_db *db, int rc, const char *what, struct wv_error *err);
 /* Runs SQL text without values (pragmas, transactions, migrations). */
