@@ -28,11 +28,12 @@ start_s3() {
   local src=${WEAVER_SRC:-$(cd "$HERE/../.." && pwd)} out="$T/s3rver.out"
   [ -d "$src/tests/readers/node_modules/@20minutes/s3rver" ] ||
     fail "S3 emulator missing: run npm ci --prefix tests/readers"
+  : >"$out" # exists before the server's shell opens it (no race with the first read)
   node --openssl-legacy-provider "$src/tests/fixtures/s3rver.js" "$src/tests/readers" "$@" \
-    >"$out" 2>&1 &
+    >>"$out" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 200); do
-    S3_PORT=$(sed -n 's/^PORT \([0-9]*\)$/\1/p' "$out")
+    S3_PORT=$(sed -n 's/^PORT \([0-9]*\)$/\1/p' "$out" 2>/dev/null || true)
     [ -n "$S3_PORT" ] && return 0
     sleep 0.05
   done

@@ -24,7 +24,8 @@ else
   ok "a second pass in the same minute starts nothing"
 fi
 
-"$W" -w "$ws" daemon --metrics-listen 127.0.0.1:0 >"$T/d.out" 2>&1 &
+: >"$T/d.out" # exists before the daemon's shell opens it (read in a loop below)
+"$W" -w "$ws" daemon --metrics-listen 127.0.0.1:0 >>"$T/d.out" 2>&1 &
 pid=$!
 PIDS+=($pid)
 port=
