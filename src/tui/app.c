@@ -385,11 +385,15 @@ static void mouse_key(struct app *a)
         }
         return;
     }
-    /* rows start on line 3 of the first pane (title line 1, headers line 2) */
-    if (ev.y >= 3 && a->view != VIEW_LOGS) {
-        size_t *sel = &a->sel[a->view][a->pane[a->view]];
-        *sel = a->top[a->view][a->pane[a->view]] + (size_t)(ev.y - 3);
+    /* a row of whichever pane was clicked: focus that pane and select the row */
+    for (int p = 0; p < MAX_PANES; p++) {
+        int y0 = a->row_y[a->view][p], n = a->row_n[a->view][p];
+        if (n <= 0 || ev.y < y0 || ev.y >= y0 + n)
+            continue;
+        a->pane[a->view] = p;
+        a->sel[a->view][p] = a->top[a->view][p] + (size_t)(ev.y - y0);
         move_sel(a, 0, false);
+        return;
     }
 }
 

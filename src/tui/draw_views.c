@@ -186,6 +186,8 @@ static void pane(struct app *a, enum view v, int p, const char *title, int y, in
     bool focused = a->pane[v] == p;
     pane_title(a, y, title, t.n_rows, focused, focused ? a->filter_text[v] : NULL);
     draw_table(&t, y + 1, h - 1, *sel, &a->top[v][p], focused);
+    a->row_y[v][p] = y + 2; /* title, column headers, then rows */
+    a->row_n[v][p] = h - 2 > 0 ? h - 2 : 0;
     tui_table_free(&t);
 }
 

@@ -53,6 +53,8 @@ struct app {
     int pane[VIEW__COUNT];
     size_t sel[VIEW__COUNT][MAX_PANES];
     size_t top[VIEW__COUNT][MAX_PANES];
+    int row_y[VIEW__COUNT][MAX_PANES]; /* screen line of each pane's first row, as drawn last */
+    int row_n[VIEW__COUNT][MAX_PANES]; /* rows it showed (0: not drawn) */
     char filter_text[VIEW__COUNT][256];
     struct tui_filter *filter[VIEW__COUNT];
     /* flows: the grid's selected task row and run column */

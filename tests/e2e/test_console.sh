@@ -195,6 +195,24 @@ wait_re "faker2 +builtin:faker +(succeeded|never)" 80
 grep -q "connector: \"builtin:faker\"" "$ws/sources/faker2.yaml" || fail "source file not written"
 ok "a new source from the spec form, checked at once"
 
+# --- mouse: a click on a row selects it (here faker_users, then sync it), a click on a tab
+# switches view (xterm X10 mouse reports, as tmux passes them on)
+click() { tmux -L "$SOCK" send-keys -t weaver -l "$(python3 -c 'import sys; x, y = int(sys.argv[1]), int(sys.argv[2]); e = "\x1b[M"; sys.stdout.write(e + chr(32) + chr(33 + x) + chr(33 + y) + e + chr(35) + chr(33 + x) + chr(33 + y))' "$1" "$2")"; }
+keys 2
+wait_for "> Connections (5)"
+row=$(screen | grep -n "^ faker_users " | head -1 | cut -d: -f1)
+[ -n "$row" ] || fail "faker_users row not found"
+click 10 $((row - 1))
+sleep 0.3
+keys r
+wait_for "weaver sync faker_users" 50
+ok "mouse: a click selects a row"
+click 33 0
+wait_for "Flows (2)" 30
+ok "mouse: a click on a tab switches view"
+keys 1
+wait_for "Sources (4)"
+
 # --- theme, help, resize, quit
 keys : "theme light" Enter
 wait_for "theme light"
