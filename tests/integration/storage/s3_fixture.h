@@ -1,16 +1,44 @@
-/* s3_fixture.h - starting the S3 emulator for the storage integration tests (header-only,
- * tests only): runs `node --openssl-legacy-provider -e JS PKG ARGS...` (the s3rver package
- * directory first) and reads the "PORT <n>" line the script prints once it listens on
- * 127.0.0.1. The caller kills the returned pid. */
+/* s3_fixture.h - the S3 emulator of the storage integration tests (header-only, tests only,
+ * included by one test file each): runs `node --openssl-legacy-provider -e JS PKG ARGS...` (the
+ * s3rver package directory first), reads the "PORT <n>" line the script prints once it listens
+ * on 127.0.0.1, and stops it by PID; plus the assertions those tests share. */
 #ifndef WV_S3_FIXTURE_H
 #define WV_S3_FIXTURE_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/fs.h"
 #include "base/mem.h"
+#include "unit/testutil.h" /* after <cmocka.h>, as the test files include it */
+
+/* The running emulator: its pid, endpoint "http://127.0.0.1:PORT", temp dir, and whether the
+ * npm package is installed at all. */
+static pid_t g_pid = -1;
+static char *g_endpoint;
+static char *g_dir;
+static bool g_have_pkg;
+
+/* Asserts a call returned 0, showing the error message (a struct wv_error err in scope). */
+#define OK(call)                                                                                   \
+    do {                                                                                           \
+        if ((call) != 0)                                                                           \
+            fail_msg("%s: %s", #call, err.msg);                                                    \
+    } while (0)
+
+/* Skips a test when the package is missing; fails when the server did not start. */
+#define NEED_SERVER()                                                                              \
+    do {                                                                                           \
+        if (!g_have_pkg)                                                                           \
+            skip(); /* tests/readers not installed (scripts/setup) */                              \
+        if (!g_endpoint)                                                                           \
+            fail_msg("s3rver did not start");                                                      \
+    } while (0)
 
 /* The s3rver package directory, from WEAVER_TEST_DATA (tests/data). Caller frees. */
 static inline char *s3_fixture_pkg(void)
@@ -56,6 +84,36 @@ static inline pid_t s3_fixture_start(const char *js, const char *pkg, const char
     if (sscanf(line, "PORT %d", &port) == 1 && port > 0)
         *endpoint = wv_asprintf("http://127.0.0.1:%d", port);
     return pid;
+}
+
+/* Before starting: the package directory (*pkg, caller frees) and a temp dir (g_dir) named
+ * after tag. false (nothing to start) when either is missing. */
+static inline bool s3_fixture_prepare(const char *tag, char **pkg)
+{
+    *pkg = s3_fixture_pkg();
+    g_dir = wv_test_tmpdir(tag);
+    if (!*pkg || !g_dir) {
+        free(*pkg);
+        *pkg = NULL;
+        return false;
+    }
+    g_have_pkg = true;
+    return true;
+}
+
+/* A cmocka group teardown: kills the server by PID and removes the temp dir. */
+static int stop_server(void **state)
+{
+    (void)state;
+    if (g_pid > 0) {
+        kill(g_pid, SIGKILL);
+        waitpid(g_pid, NULL, 0);
+    }
+    if (g_dir)
+        wv_fs_rmtree(g_dir, NULL);
+    free(g_dir);
+    free(g_endpoint);
+    return 0;
 }
 
 #endif

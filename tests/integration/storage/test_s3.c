@@ -31,23 +31,15 @@
 
 #define BUCKET "wv-test"
 
-static pid_t g_pid = -1;
-static char *g_endpoint;
-static char *g_dir;
-static bool g_have_pkg;
 
 
 /* Starts s3rver on 127.0.0.1:0 and reads the port it prints. */
 static int start_server(void **state)
 {
     (void)state;
-    char *pkg = s3_fixture_pkg();
-    g_dir = wv_test_tmpdir("s3");
-    if (!pkg || !g_dir) {
-        free(pkg);
+    char *pkg = NULL;
+    if (!s3_fixture_prepare("s3", &pkg))
         return 0;
-    }
-    g_have_pkg = true;
     char *data = wv_asprintf("%s/data", g_dir);
     char *js = wv_asprintf(
         "const S3rver=require(%s+'/lib/s3rver.js');"
@@ -59,21 +51,6 @@ static int start_server(void **state)
     free(js);
     free(data);
     free(pkg);
-    return 0;
-}
-
-/* Kills the server by PID and removes the temp dir. */
-static int stop_server(void **state)
-{
-    (void)state;
-    if (g_pid > 0) {
-        kill(g_pid, SIGKILL);
-        waitpid(g_pid, NULL, 0);
-    }
-    if (g_dir)
-        wv_fs_rmtree(g_dir, NULL);
-    free(g_dir);
-    free(g_endpoint);
     return 0;
 }
 
@@ -91,21 +68,6 @@ static struct stor_s3 *client(const char *secret)
     assert_non_null(s);
     return s;
 }
-
-/* Asserts a call returned 0, showing the error message if not. */
-#define OK(call)                                                                                   \
-    do {                                                                                           \
-        if ((call) != 0)                                                                           \
-            fail_msg("%s: %s", #call, err.msg);                                                    \
-    } while (0)
-
-#define NEED_SERVER()                                                                              \
-    do {                                                                                           \
-        if (!g_have_pkg)                                                                           \
-            skip(); /* tests/readers not installed (scripts/setup) */                              \
-        if (!g_endpoint)                                                                           \
-            fail_msg("s3rver did not start");                                                      \
-    } while (0)
 
 /* PUT, HEAD, GET (buffer and fd), DELETE of a key that needs escaping. */
 static void test_roundtrip(void **state)

@@ -35,10 +35,6 @@
 #define BUCKET "wv-up"
 #define MIB ((size_t)1 << 20)
 
-static pid_t g_pid = -1;
-static char *g_endpoint;
-static char *g_dir;
-static bool g_have_pkg;
 
 
 /* The server script: argv[1] package dir, argv[2] data dir, argv[3] aborts log. */
@@ -75,33 +71,14 @@ static const char *const g_js =
 static int start_server(void **state)
 {
     (void)state;
-    char *pkg = s3_fixture_pkg();
-    g_dir = wv_test_tmpdir("s3up");
-    if (!pkg || !g_dir) {
-        free(pkg);
+    char *pkg = NULL;
+    if (!s3_fixture_prepare("s3up", &pkg))
         return 0;
-    }
-    g_have_pkg = true;
     char *data = wv_asprintf("%s/data", g_dir), *aborts = wv_asprintf("%s/aborts.log", g_dir);
     g_pid = s3_fixture_start(g_js, pkg, data, aborts, &g_endpoint);
     free(aborts);
     free(data);
     free(pkg);
-    return 0;
-}
-
-/* Kills the server by PID and removes the temp dir. */
-static int stop_server(void **state)
-{
-    (void)state;
-    if (g_pid > 0) {
-        kill(g_pid, SIGKILL);
-        waitpid(g_pid, NULL, 0);
-    }
-    if (g_dir)
-        wv_fs_rmtree(g_dir, NULL);
-    free(g_dir);
-    free(g_endpoint);
     return 0;
 }
 
@@ -115,20 +92,6 @@ static struct stor_s3_config config(const char *secret)
                                    .max_retries = 1,
                                    .retry_base_ms = 10};
 }
-
-#define OK(call)                                                                                   \
-    do {                                                                                           \
-        if ((call) != 0)                                                                           \
-            fail_msg("%s: %s", #call, err.msg);                                                    \
-    } while (0)
-
-#define NEED_SERVER()                                                                              \
-    do {                                                                                           \
-        if (!g_have_pkg)                                                                           \
-            skip(); /* tests/readers not installed (scripts/setup) */                              \
-        if (!g_endpoint)                                                                           \
-            fail_msg("s3rver did not start");                                                      \
-    } while (0)
 
 /* Writes n pseudo-random bytes to path; returns a copy (caller frees). */
 static char *make_file(const char *path, size_t n, unsigned seed)
