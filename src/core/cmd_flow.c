@@ -19,18 +19,7 @@ static const char *fmt_dur(int64_t from, int64_t to, char *buf, size_t size)
     return buf;
 }
 
-/* A run id argument. */
-static int run_arg(int argc, char **argv, int i, int64_t *id, struct wv_error *err)
-{
-    const char *a = core_cmd_arg(argc, argv, i);
-    char *end;
-    long long v = a ? strtoll(a, &end, 10) : 0;
-    if (!a || *end || v <= 0)
-        return wv_error_set(err, WV_E_USAGE, 0, "RUN must be a flow run id (see `weaver flow "
-                                                "status`)");
-    *id = v;
-    return 0;
-}
+#define RUN_USAGE "RUN must be a flow run id (see `weaver flow status`)"
 
 /* weaver flow list */
 int core_cmd_flow_list(const struct core_cmd_env *env, int argc, char **argv,
@@ -128,7 +117,7 @@ int core_cmd_flow_status(const struct core_cmd_env *env, int argc, char **argv,
     if (core_cmd_opt(argc, argv, "--flow", &flow, err) < 0)
         return -1;
     int64_t id = 0;
-    if (core_cmd_arg(argc, argv, 0) && run_arg(argc, argv, 0, &id, err) < 0)
+    if (core_cmd_arg(argc, argv, 0) && core_cmd_id_arg(argc, argv, 0, RUN_USAGE, &id, err) < 0)
         return -1;
     struct core_workspace *ws = core_cmd_workspace(env, err);
     if (!ws)
@@ -176,17 +165,10 @@ static void print_event(void *ctx, const struct core_flow_event *e)
     core_flush(&env->diag);
 }
 
-/* Run-level diagnostics of the CLI. */
-static void diag_log(void *ctx, enum wv_level level, const char *msg)
-{
-    const struct core_cmd_env *env = ctx;
-    core_printf(&env->diag, "%s %s\n", wv_level_name(level), msg);
-}
-
 /* The options of a foreground run. */
 static struct core_flow_opts fg_opts(const struct core_cmd_env *env, struct wv_log *log)
 {
-    *log = (struct wv_log){diag_log, (void *)env, WV_LOG_WARN};
+    *log = (struct wv_log){core_cmd_diag_log, (void *)env, WV_LOG_WARN};
     return (struct core_flow_opts){.clock = env->clock, .log = log, .cancel = env->cancel,
                                    .trigger = "manual", .on_event = print_event,
                                    .event_ctx = (void *)env};
@@ -226,7 +208,7 @@ int core_cmd_flow_rerun(const struct core_cmd_env *env, int argc, char **argv,
 {
     int64_t id = 0;
     const char *from = NULL;
-    if (run_arg(argc, argv, 0, &id, err) < 0 || core_cmd_opt(argc, argv, "--from", &from, err) < 0)
+    if (core_cmd_id_arg(argc, argv, 0, RUN_USAGE, &id, err) < 0 || core_cmd_opt(argc, argv, "--from", &from, err) < 0)
         return -1;
     bool failed = core_cmd_flag(argc, argv, "--failed");
     if (failed == (from != NULL))
@@ -269,7 +251,7 @@ int core_cmd_flow_cancel(const struct core_cmd_env *env, int argc, char **argv,
                          struct wv_error *err)
 {
     int64_t id = 0;
-    if (run_arg(argc, argv, 0, &id, err) < 0)
+    if (core_cmd_id_arg(argc, argv, 0, RUN_USAGE, &id, err) < 0)
         return -1;
     struct core_workspace *ws = core_cmd_workspace(env, err);
     if (!ws)
@@ -286,7 +268,7 @@ int core_cmd_flow_mark(const struct core_cmd_env *env, int argc, char **argv,
                        struct wv_error *err)
 {
     int64_t id = 0;
-    if (run_arg(argc, argv, 0, &id, err) < 0)
+    if (core_cmd_id_arg(argc, argv, 0, RUN_USAGE, &id, err) < 0)
         return -1;
     const char *task = core_cmd_arg(argc, argv, 1), *what = core_cmd_arg(argc, argv, 2);
     if (!what || (strcmp(what, "success") != 0 && strcmp(what, "failed") != 0))
@@ -308,7 +290,7 @@ int core_cmd_flow_logs(const struct core_cmd_env *env, int argc, char **argv,
 {
     int64_t id = 0;
     const char *nattempt = NULL;
-    if (run_arg(argc, argv, 0, &id, err) < 0 ||
+    if (core_cmd_id_arg(argc, argv, 0, RUN_USAGE, &id, err) < 0 ||
         core_cmd_opt(argc, argv, "--attempt", &nattempt, err) < 0)
         return -1;
     const char *task = core_cmd_arg(argc, argv, 1);

@@ -89,6 +89,12 @@ void core_cmd_emit_msg(const struct core_cmd_env *env, const struct wv_msg *m);
 /* Writes err as an Airbyte TRACE error message and flushes; returns -1 (err stays set). */
 int core_cmd_trace_error(const struct core_cmd_env *env, struct wv_error *err);
 
+/* A wv_log function writing "LEVEL message" lines to env->diag (ctx: the env). */
+void core_cmd_diag_log(void *ctx, enum wv_level level, const char *msg);
+/* The i-th positional argument as an id (> 0), else a usage error saying `usage`. */
+int core_cmd_id_arg(int argc, char **argv, int i, const char *usage, int64_t *id,
+                    struct wv_error *err);
+
 /* "2024-01-02 03:04:05" (UTC), or "-" for 0, into buf. */
 const char *core_cmd_fmt_time(int64_t ms, char *buf, size_t size);
 /* "1.2 MB", "834 B" ... into buf. */

@@ -9,24 +9,7 @@
 #include "base/mem.h"
 #include "core/cmd_int.h"
 
-/* Log lines of publish/discard go to the diagnostics output. */
-static void cmd_log(void *ctx, enum wv_level level, const char *msg)
-{
-    const struct core_cmd_env *env = ctx;
-    core_printf(&env->diag, "%s %s\n", wv_level_name(level), msg);
-}
-
-/* The job id argument. */
-static int job_arg(int argc, char **argv, int64_t *id, struct wv_error *err)
-{
-    const char *a = core_cmd_arg(argc, argv, 0);
-    char *end;
-    long long v = a ? strtoll(a, &end, 10) : 0;
-    if (!a || *end || v <= 0)
-        return wv_error_set(err, WV_E_USAGE, 0, "JOB must be a job id (see `weaver runs`)");
-    *id = v;
-    return 0;
-}
+#define JOB_USAGE "JOB must be a job id (see `weaver runs`)"
 
 /* Opens the workspace, the state store, the run, and takes its connection's lock. */
 struct pub_cmd {
@@ -63,7 +46,7 @@ static void pub_close(struct pub_cmd *pc)
 int core_cmd_publish(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err)
 {
     int64_t id = 0;
-    if (job_arg(argc, argv, &id, err) < 0)
+    if (core_cmd_id_arg(argc, argv, 0, JOB_USAGE, &id, err) < 0)
         return -1;
     struct pub_cmd pc;
     int rc = pub_open(env, id, &pc, err);
@@ -79,7 +62,7 @@ int core_cmd_publish(const struct core_cmd_env *env, int argc, char **argv, stru
                           "job %lld was blocked by its gate (%s); publish it anyway with --force",
                           (long long)id, pc.run.reason ? pc.run.reason : "?");
     if (rc == 0) {
-        struct wv_log log = {cmd_log, (void *)env, WV_LOG_INFO};
+        struct wv_log log = {core_cmd_diag_log, (void *)env, WV_LOG_INFO};
         rc = core_publish_run(pc.ws, pc.db, id, env->clock ? env->clock : wv_clock_system(), &log,
                               err);
     }
@@ -94,7 +77,7 @@ int core_cmd_publish(const struct core_cmd_env *env, int argc, char **argv, stru
 int core_cmd_discard(const struct core_cmd_env *env, int argc, char **argv, struct wv_error *err)
 {
     int64_t id = 0;
-    if (job_arg(argc, argv, &id, err) < 0)
+    if (core_cmd_id_arg(argc, argv, 0, JOB_USAGE, &id, err) < 0)
         return -1;
     struct pub_cmd pc;
     int rc = pub_open(env, id, &pc, err);
@@ -103,7 +86,7 @@ int core_cmd_discard(const struct core_cmd_env *env, int argc, char **argv, stru
                                                  "can be discarded",
                           (long long)id, stor_pub_status_name(pc.run.status));
     if (rc == 0) {
-        struct wv_log log = {cmd_log, (void *)env, WV_LOG_INFO};
+        struct wv_log log = {core_cmd_diag_log, (void *)env, WV_LOG_INFO};
         rc = core_publish_discard(pc.ws, pc.db, id, "discarded by the operator",
                                   env->clock ? env->clock : wv_clock_system(), &log, err);
     }

@@ -173,6 +173,26 @@ static void draw_progress(void *ctx, const struct core_sync_progress *p)
 }
 
 /* Log lines of a sync go to the diagnostics output. */
+/* A wv_log function: "LEVEL message" lines on the command's diagnostics output (ctx: env). */
+void core_cmd_diag_log(void *ctx, enum wv_level level, const char *msg)
+{
+    const struct core_cmd_env *env = ctx;
+    core_printf(&env->diag, "%s %s\n", wv_level_name(level), msg);
+}
+
+/* The i-th positional argument as an id (> 0); a usage error saying `usage` otherwise. */
+int core_cmd_id_arg(int argc, char **argv, int i, const char *usage, int64_t *id,
+                    struct wv_error *err)
+{
+    const char *a = core_cmd_arg(argc, argv, i);
+    char *end;
+    long long v = a ? strtoll(a, &end, 10) : 0;
+    if (!a || *end || v <= 0)
+        return wv_error_set(err, WV_E_USAGE, 0, "%s", usage);
+    *id = v;
+    return 0;
+}
+
 static void sync_log(void *ctx, enum wv_level level, const char *msg)
 {
     struct progress_ctx *pc = ctx;
