@@ -72,7 +72,8 @@ static int print_run(const struct core_cmd_env *env, struct stor_db *db, int64_t
     char a[32], b[32], d[32];
     core_printf(&env->out, "run %lld  flow %s  %s  trigger %s  started %s  duration %s\n",
                 (long long)r.id, r.flow, stor_run_state_name(r.state), r.trigger,
-                core_cmd_fmt_time(r.started_ms, a, sizeof a), fmt_dur(r.started_ms, r.ended_ms, b, sizeof b));
+                core_cmd_fmt_time(r.started_ms, a, sizeof a),
+                fmt_dur(r.started_ms, r.ended_ms, b, sizeof b));
     if (r.error)
         core_printf(&env->out, "error: %s\n", r.error);
     stor_flow_run_done(&r);
@@ -208,7 +209,8 @@ int core_cmd_flow_rerun(const struct core_cmd_env *env, int argc, char **argv,
 {
     int64_t id = 0;
     const char *from = NULL;
-    if (core_cmd_id_arg(argc, argv, 0, RUN_USAGE, &id, err) < 0 || core_cmd_opt(argc, argv, "--from", &from, err) < 0)
+    if (core_cmd_id_arg(argc, argv, 0, RUN_USAGE, &id, err) < 0 ||
+        core_cmd_opt(argc, argv, "--from", &from, err) < 0)
         return -1;
     bool failed = core_cmd_flag(argc, argv, "--failed");
     if (failed == (from != NULL))

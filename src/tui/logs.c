@@ -10,6 +10,8 @@
 
 #define EVERYTHING_RUNS 5
 
+static void pull(struct app *a);
+
 /* Adds the attempts of a run (of one task, or all) not tailed yet. */
 static void add_attempts(struct app *a, int64_t run_id, const char *task)
 {
@@ -53,7 +55,7 @@ void tui_logs_open_attempt(struct app *a, int64_t run_id, int64_t attempt_id)
     snprintf(a->logs_title, sizeof a->logs_title, "Logs: run %lld attempt %lld",
              (long long)run_id, (long long)attempt_id);
     add_attempts(a, run_id, NULL);
-    tui_logs_poll(a);
+    pull(a);
 }
 
 void tui_logs_open(struct app *a, int64_t run_id, const char *task)
@@ -82,13 +84,12 @@ void tui_logs_open(struct app *a, int64_t run_id, const char *task)
         for (size_t i = k; i-- > 0;) /* oldest of the newest runs first */
             add_attempts(a, a->snap->runs[i].id, NULL);
     }
-    tui_logs_poll(a);
+    pull(a);
 }
 
-void tui_logs_poll(struct app *a)
+/* Pulls new text of every tailed log from the engine. */
+static void pull(struct app *a)
 {
-    if (a->view != VIEW_LOGS && !a->n_srcs && !a->logs_engine)
-        return;
     struct wv_error err;
     if (a->logs_run > 0)
         add_attempts(a, a->logs_run, a->logs_task[0] ? a->logs_task : NULL);
@@ -133,6 +134,14 @@ void tui_logs_poll(struct app *a)
             a->engine_off = next;
         }
     }
+}
+
+/* Only while the logs view is shown: elsewhere nobody reads the lines, and each pull asks the
+ * engine for the run's attempts; coming back catches up from the offsets. */
+void tui_logs_poll(struct app *a)
+{
+    if (a->view == VIEW_LOGS)
+        pull(a);
 }
 
 void tui_logs_apply_filter(struct app *a)
