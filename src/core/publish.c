@@ -163,8 +163,7 @@ int core_publish_discard(const struct core_workspace *ws, struct stor_db *db, in
     if (n && conn && core_conn_target(ws, conn, &t, &aerr) == 0 && t.t.bucket) {
         struct stor_s3 *s3 = stor_s3_new(&t.t.s3, &aerr);
         for (size_t i = 0; s3 && i < n; i++) {
-            char *key = *t.t.prefix ? wv_asprintf("%s/%s", t.t.prefix, rels[i])
-                                    : wv_strdup(rels[i]);
+            char *key = stor_target_key(&t.t, rels[i]);
             if (stor_s3_mpu_abort(s3, t.t.bucket, key, ids[i], &aerr) < 0)
                 wv_logf(log, WV_LOG_WARN, "could not abort the upload of %s: %s", key, aerr.msg);
             else

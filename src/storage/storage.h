@@ -743,6 +743,9 @@ struct stor_target {
     int parallel;               /* S3 parts in flight; 0 = 4 */
 };
 
+/* The S3 key of rel under a target's prefix ("prefix/rel", or rel). Caller frees. */
+char *stor_target_key(const struct stor_target *t, const char *rel);
+
 /* Keeps the progress of multipart uploads so an interrupted publish resumes (core keeps it in
  * SQLite). All may be NULL (no resume). */
 struct stor_upload_store {

@@ -245,7 +245,7 @@ static int pub_local(const struct stor_target *t, const struct stor_zone_file *f
 /* ---- S3 ---- */
 
 /* The object key of rel under the target's prefix. Caller frees. */
-static char *pub_key(const struct stor_target *t, const char *rel)
+char *stor_target_key(const struct stor_target *t, const char *rel)
 {
     return t->prefix && *t->prefix ? wv_asprintf("%s/%s", t->prefix, rel) : wv_strdup(rel);
 }
@@ -328,7 +328,7 @@ static int pub_s3_file(struct stor_s3 *s, const struct stor_target *t,
                        const struct stor_zone_file *f, const struct stor_upload_store *store,
                        const struct wv_log *log, struct wv_error *err)
 {
-    char *key = pub_key(t, f->rel);
+    char *key = stor_target_key(t, f->rel);
     struct stat st;
     int rc = 0;
     if (stat(f->stage_path, &st) < 0)
@@ -356,7 +356,7 @@ static int pub_s3_prune(struct stor_s3 *s, const struct stor_target *t, const ch
                         const struct pub_manifest *m, const struct wv_log *log,
                         struct wv_error *err)
 {
-    char *base = pub_key(t, ""), *under = pub_key(t, prefix);
+    char *base = stor_target_key(t, ""), *under = stor_target_key(t, prefix);
     char *lp = wv_asprintf("%s/", under);
     struct stor_s3_object *objs = NULL;
     size_t n = 0, skip = strlen(base);
@@ -393,7 +393,7 @@ static int pub_s3(const struct stor_target *t, const struct stor_zone_file *file
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = pub_s3_file(s, t, &files[i], store, log, err);
-    char *rel = wv_asprintf("_runs/%s/_manifest.json", m->run_id), *key = pub_key(t, rel);
+    char *rel = wv_asprintf("_runs/%s/_manifest.json", m->run_id), *key = stor_target_key(t, rel);
     if (rc == 0)
         rc = stor_s3_put(s, t->bucket, key, text, strlen(text), err);
     if (rc == 0)
